@@ -1,0 +1,97 @@
+"""Procedure Review Workbench: the application factory."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from app.config import PROJECT_ROOT, load_config
+from app.extensions import babel, csrf, db, htmx, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, CLI, then request hooks."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder="static",
+        instance_path=str(Path(config.get("INSTANCE_DIR")) if config and config.get("INSTANCE_DIR")
+                          else PROJECT_ROOT / "instance"),
+    )
+    app.config.update(load_config(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    _register_web(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app.i18n.locale import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+
+    from app.auth.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id))
+
+    # Import every model so that metadata (and Alembic) see all tables.
+    import app.audit.models  # noqa: F401
+    import app.catalog.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.admin.routes import bp as admin_bp
+    from app.auth.routes import bp as auth_bp
+    from app.catalog.routes import bp as catalog_bp
+    from app.i18n.routes import bp as i18n_bp
+    from app.web.routes import bp as web_bp
+
+    for blueprint in (auth_bp, catalog_bp, admin_bp, i18n_bp, web_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_cli(app: Flask) -> None:
+    from app.auth.cli import users_cli
+    from app.catalog.cli import procedures_cli
+    from app.cli import bootstrap_command
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(procedures_cli)
+    app.cli.add_command(bootstrap_command)
+
+
+def _register_web(app: Flask) -> None:
+    from app.auth.access import enforce_access_policy
+    from app.web import errors, filters, template_context
+
+    app.before_request(enforce_access_policy)
+    errors.register(app)
+    filters.register(app)
+    template_context.register(app)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'",
+        )
+        return response

@@ -1,0 +1,1 @@
+"""Administration: users, import batches and publication, the audit log."""

@@ -1,0 +1,146 @@
+"""Admin pages: users, imports with progress, batch publication, the audit log."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.admin import jobs
+from app.admin.forms import ImportForm, UserCreateForm, UserEditForm
+from app.admin.services import save_upload, start_import_job
+from app.audit import services as audit
+from app.auth import services as accounts
+from app.auth.access import roles_required
+from app.auth.models import User
+from app.catalog import publication, services as catalog
+from app.catalog.models import ImportBatch
+from app.extensions import db
+from app.web.htmx import render_page
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+admin_only = roles_required("admin")
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@admin_only
+def users():
+    form = UserCreateForm()
+    new_password = None
+    status = 200
+    if form.validate_on_submit():
+        password = form.password.data or accounts.generate_password()
+        try:
+            user = accounts.create_user(form.username.data, password, form.roles.data or [], actor=current_user,
+                                        display_name=form.display_name.data or "", must_change_password=True)
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            form.username.errors.append(str(exc))
+            status = 400
+        else:
+            db.session.commit()
+            flash(_("User %(name)s was created.", name=user.username), "success")
+            if not form.password.data:
+                new_password = (user.username, password)
+            form = UserCreateForm(formdata=None)
+    elif request.method == "POST":
+        status = 400
+    return render_template("admin/users.html", form=form, users=accounts.list_users(),
+                           new_password=new_password), status
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@admin_only
+def edit_user(user_id: int):
+    user = _user_or_404(user_id)
+    form = UserEditForm(obj=None if request.method == "POST" else user,
+                        data=None if request.method == "POST" else {"roles": sorted(user.roles)})
+    status = 200
+    if form.validate_on_submit():
+        try:
+            accounts.update_user(user, actor=current_user, roles=form.roles.data or [], active=form.active.data,
+                                 display_name=form.display_name.data or "")
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            form.roles.errors.append(str(exc))
+            status = 400
+        else:
+            db.session.commit()
+            flash(_("User %(name)s was saved.", name=user.username), "success")
+            return redirect(url_for("admin.users"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("admin/user_edit.html", form=form, user=user), status
+
+
+@bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
+@admin_only
+def reset_password(user_id: int):
+    user = _user_or_404(user_id)
+    password = accounts.reset_password(user, actor=current_user)
+    db.session.commit()
+    return render_template("admin/password_reset.html", user=user, password=password)
+
+
+@bp.route("/imports", methods=["GET", "POST"])
+@admin_only
+def imports():
+    form = ImportForm()
+    status = 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        path = save_upload(upload)
+        job = start_import_job(path, filename=upload.filename or "upload.jsonl", publish=form.publish.data,
+                               user=current_user, locale=str(get_locale()))
+        return redirect(url_for("admin.import_job", job_id=job.id))
+    if request.method == "POST":
+        status = 400
+    return render_page("admin/imports.html", "admin/_batches.html", status=status, form=form,
+                       batches=catalog.recent_batches())
+
+
+@bp.route("/imports/jobs/<job_id>")
+@admin_only
+def import_job(job_id: str):
+    job = jobs.get(job_id)
+    if job is None or job.kind != "import":
+        abort(404)
+    batch = db.session.get(ImportBatch, job.result.batch_id) if job.state == "done" else None
+    return render_page("admin/import_job.html", "admin/_import_job.html", job=job, batch=batch)
+
+
+@bp.route("/imports/<int:batch_id>/publish", methods=["POST"])
+@admin_only
+def publish_batch(batch_id: int):
+    batch = db.session.get(ImportBatch, batch_id)
+    if batch is None:
+        abort(404)
+    try:
+        count = publication.publish_batch(batch, current_user)
+    except publication.PublicationError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Batch %(id)s published: %(count)s procedures changed status.", id=batch.id, count=count),
+              "success")
+    return redirect(url_for("admin.imports"))
+
+
+@bp.route("/audit")
+@admin_only
+def audit_log():
+    page = max(1, request.args.get("page", 1, type=int))
+    action = request.args.get("action") or None
+    entries = audit.recent(limit=50, offset=(page - 1) * 50, action=action)
+    actions = db.session.scalars(select(audit.AuditEntry.action).distinct().order_by(audit.AuditEntry.action))
+    return render_page("admin/audit.html", "admin/_audit_rows.html", entries=entries, page=page,
+                       action=action, actions=list(actions))

@@ -1,0 +1,1 @@
+"""Audit trail of changes: who, when, what, old -> new."""

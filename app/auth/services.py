@@ -1,0 +1,135 @@
+"""Account operations shared by the web pages, the CLI and the tests."""
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.audit import services as audit
+from app.auth.models import ROLES, User, UserRole
+from app.extensions import db
+from app.timeutil import utcnow
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be carried out; the message is for the user."""
+
+
+def _hash(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(_("The password must have at least %(count)s characters.", count=MIN_PASSWORD_LENGTH))
+
+
+def _clean_roles(roles: Iterable[str]) -> list[str]:
+    roles = sorted(set(roles))
+    unknown = [role for role in roles if role not in ROLES]
+    if unknown:
+        raise AccountError(_("Unknown role: %(roles)s", roles=", ".join(unknown)))
+    return roles
+
+
+def get_by_username(username: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+
+
+def create_user(username: str, password: str, roles: Iterable[str], *, actor=None, display_name: str = "",
+                must_change_password: bool = False) -> User:
+    """Create an account; the username is unique regardless of case."""
+    username = username.strip()
+    if not username or len(username) > 80 or any(ch.isspace() for ch in username):
+        raise AccountError(_("A username must be 1 to 80 characters without spaces."))
+    if get_by_username(username) is not None:
+        raise AccountError(_("The username %(name)s is taken.", name=username))
+    check_password_rules(password)
+    roles = _clean_roles(roles)
+    user = User(username=username, display_name=display_name.strip(), password_hash=_hash(password),
+                must_change_password=must_change_password,
+                role_rows=[UserRole(role=role) for role in roles])
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user.created", "user", user.username, new={"roles": roles, "display_name": display_name})
+    return user
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """Return the active user with these credentials, else None."""
+    user = get_by_username(username or "")
+    if user is None:
+        # Hash anyway so that timing does not tell which usernames exist.
+        check_password_hash(_hash("timing-equaliser"), password or "")
+        return None
+    if not user.active or not check_password_hash(user.password_hash, password or ""):
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def change_password(user: User, old_password: str, new_password: str) -> None:
+    if not check_password_hash(user.password_hash, old_password or ""):
+        raise AccountError(_("The current password is not correct."))
+    if old_password == new_password:
+        raise AccountError(_("The new password must differ from the current one."))
+    check_password_rules(new_password)
+    user.password_hash = _hash(new_password)
+    user.must_change_password = False
+    audit.record(user, "user.password_changed", "user", user.username)
+
+
+def reset_password(user: User, *, actor) -> str:
+    """Give a user a new one-time password (to change at next login) and return it."""
+    password = generate_password()
+    user.password_hash = _hash(password)
+    user.must_change_password = True
+    audit.record(actor, "user.password_reset", "user", user.username)
+    return password
+
+
+def update_user(user: User, *, actor, roles: Iterable[str], active: bool, display_name: str) -> None:
+    roles = _clean_roles(roles)
+    old = {"roles": sorted(user.roles), "active": user.active, "display_name": user.display_name}
+    if actor is not None and user.id == getattr(actor, "id", None):
+        if "admin" not in roles or not active:
+            raise AccountError(_("You cannot remove your own admin role or deactivate yourself."))
+    if "admin" in old["roles"] and ("admin" not in roles or not active) and count_active_admins() <= 1:
+        raise AccountError(_("At least one active admin must remain."))
+    user.role_rows = [row for row in user.role_rows if row.role in roles]
+    user.role_rows.extend(UserRole(role=role) for role in roles if role not in old["roles"])
+    user.active = active
+    user.display_name = display_name.strip()
+    new = {"roles": roles, "active": active, "display_name": user.display_name}
+    if new != old:
+        audit.record(actor, "user.updated", "user", user.username, old=old, new=new)
+
+
+def count_active_admins() -> int:
+    return db.session.scalar(
+        select(func.count(User.id)).join(UserRole).where(UserRole.role == "admin", User.active.is_(True))
+    ) or 0
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def ensure_first_admin() -> str | None:
+    """On an empty user table, create ``admin`` with a one-time password and return it."""
+    if db.session.scalar(select(func.count(User.id))):
+        return None
+    password = generate_password()
+    create_user("admin", password, ["admin"], display_name="Administrator", must_change_password=True)
+    db.session.commit()
+    return password
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.username)))

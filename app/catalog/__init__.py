@@ -1,0 +1,1 @@
+"""The procedure catalog: import, versions, publication and the catalog pages."""

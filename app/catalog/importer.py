@@ -1,0 +1,215 @@
+"""Loading validated ``.jsonl`` files into the catalog, all or nothing.
+
+The file is validated completely first (nothing written); then it is read again and written
+in one transaction. Unchanged lines (same content hash as the latest version) are counted
+and skipped; changed ones add a version that records what changed.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import selectinload
+
+from app.audit import services as audit
+from app.catalog import publication
+from app.catalog.models import (Channel, Document, Fee, FormField, ImportBatch, LegalBasis, Procedure,
+                                ProcedureVersion, Requirement, Step, Translation, VersionLevel)
+from app.catalog.records import content_hash, diff_records
+from app.catalog.validation import ImportRejected, iter_records, validate_file
+from app.extensions import db
+
+CHUNK_SIZE = 500
+Progress = Callable[[str, int], None]
+
+
+@dataclass
+class ImportResult:
+    batch_id: int
+    lines: int
+    new_procedures: int
+    new_versions: int
+    unchanged: int
+    published: int
+
+
+def import_file(path: str | Path, *, publish: bool = False, actor=None, filename: str | None = None,
+                source: str = "cli", progress: Progress | None = None) -> ImportResult:
+    """Validate then load a file; raise ``ImportRejected`` (nothing written) on any error."""
+    path = Path(path)
+    report = validate_file(path, progress=(lambda n: progress("validate", n)) if progress else None)
+    if not report.ok:
+        raise ImportRejected(report)
+    try:
+        result = _load(path, publish=publish, actor=actor, filename=filename or path.name,
+                       source=source, progress=progress)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return result
+
+
+def _load(path: Path, *, publish: bool, actor, filename: str, source: str,
+          progress: Progress | None) -> ImportResult:
+    batch = ImportBatch(filename=filename[:255], source=source, created_by_id=getattr(actor, "id", None))
+    db.session.add(batch)
+    db.session.flush()
+    totals = {"lines": 0, "new_procedures": 0, "new_versions": 0, "unchanged": 0}
+    chunk: list[dict[str, Any]] = []
+    with path.open("rb") as stream:
+        for number, record, _errors in iter_records(stream):
+            totals["lines"] = number
+            chunk.append(record)
+            if len(chunk) >= CHUNK_SIZE:
+                _load_chunk(chunk, batch, totals)
+                chunk = []
+                if progress:
+                    progress("load", totals["new_versions"] + totals["unchanged"])
+        if chunk:
+            _load_chunk(chunk, batch, totals)
+    batch.line_count = totals["lines"]
+    batch.new_procedures = totals["new_procedures"]
+    batch.new_versions = totals["new_versions"]
+    batch.unchanged = totals["unchanged"]
+    published = 0
+    if publish:
+        if progress:
+            progress("publish", 0)
+        published = publication.publish_batch(batch, actor)
+    audit.record(actor, "batch.imported", "import_batch", batch.id,
+                 new={"file": batch.filename, **totals, "published": published})
+    return ImportResult(batch_id=batch.id, published=published, **totals)
+
+
+def _load_chunk(records: list[dict[str, Any]], batch: ImportBatch, totals: dict[str, int]) -> None:
+    codes = [record["code"] for record in records]
+    existing = {
+        procedure.code: procedure
+        for procedure in db.session.scalars(
+            select(Procedure).where(Procedure.code.in_(codes))
+            .options(selectinload(Procedure.current_version), selectinload(Procedure.pending_version))
+        )
+    }
+    new_versions: list[tuple[ProcedureVersion, dict[str, Any]]] = []
+    for record in records:
+        digest = content_hash(record)
+        procedure = existing.get(record["code"])
+        latest = (procedure.pending_version or procedure.current_version) if procedure else None
+        if latest is not None and latest.content_hash == digest:
+            totals["unchanged"] += 1
+            continue
+        if procedure is None:
+            procedure = Procedure(code=record["code"], status="draft")
+            db.session.add(procedure)
+            totals["new_procedures"] += 1
+        version = ProcedureVersion(
+            procedure=procedure,
+            number=(latest.number + 1) if latest else 1,
+            batch_id=batch.id,
+            content_hash=digest,
+            intended_status=record.get("status", "published"),
+            record=record,
+            changes=diff_records(latest.record if latest else None, record),
+            **version_columns(record),
+        )
+        db.session.add(version)
+        new_versions.append((version, record))
+        totals["new_versions"] += 1
+    db.session.flush()
+    rows: dict[type, list[dict[str, Any]]] = {}
+    for version, record in new_versions:
+        procedure = version.procedure
+        # A procedure never published shows its newest draft; a public one keeps its
+        # public version until the new one is published.
+        if procedure.status == "draft":
+            procedure.current_version = version
+            procedure.pending_version = None
+        else:
+            procedure.pending_version = version
+        for model, model_rows in element_rows(version.id, record).items():
+            rows.setdefault(model, []).extend(model_rows)
+    for model, model_rows in rows.items():
+        if model_rows:
+            db.session.execute(insert(model), model_rows)
+    db.session.flush()
+
+
+def version_columns(record: dict[str, Any]) -> dict[str, Any]:
+    """The scalar columns of a version, taken from its record."""
+    time = record.get("processing_time") or {}
+    cost = record.get("cost") or {}
+    decision = record.get("decision") or {}
+    return {
+        "title": record["title"],
+        "lang": record["lang"],
+        "kind": record["kind"],
+        "type": record.get("type"),
+        "sector": record["sector"],
+        "agency": record["agency"],
+        "online_level": record.get("online_level"),
+        "levels": list(record["level"]),
+        "summary": record.get("summary"),
+        "result": record.get("result"),
+        "subjects": record.get("subjects"),
+        "keywords": record.get("keywords"),
+        "implementing_agency": record.get("implementing_agency"),
+        "competent_authority": record.get("competent_authority"),
+        "coordinating_agency": record.get("coordinating_agency"),
+        "decision_number": decision.get("number"),
+        "decision_date": decision.get("date"),
+        "source_published_at": record.get("published_at"),
+        "source_url": record.get("source_url"),
+        "time_value": time.get("value"),
+        "time_unit": time.get("unit"),
+        "time_text": time.get("text"),
+        "hours_per_case": cost.get("hours_per_case"),
+        "other_costs_vnd": cost.get("other_costs_vnd"),
+        "cases_per_year": cost.get("cases_per_year"),
+    }
+
+
+def element_rows(version_id: int, record: dict[str, Any]) -> dict[type, list[dict[str, Any]]]:
+    """Rows for every element table, ready for a bulk insert."""
+    def base(item: dict[str, Any], position: int) -> dict[str, Any]:
+        return {"version_id": version_id, "eid": item["id"], "position": position}
+
+    fields: list[dict[str, Any]] = []
+    documents: list[dict[str, Any]] = []
+    for position, doc in enumerate(record.get("dossier") or []):
+        documents.append({**base(doc, position), "name": doc["name"], "case": doc.get("case"),
+                          "form": doc.get("form"), "originals": doc.get("originals"),
+                          "copies": doc.get("copies"), "required": doc.get("required", True)})
+        for fpos, field in enumerate(doc.get("fields") or []):
+            fields.append({**base(field, len(fields)), "document_eid": doc["id"], "label": field["label"],
+                           "required": field.get("required", True), "source_db": field.get("source_db")})
+    channels = []
+    for position, item in enumerate(record.get("channels") or []):
+        time = item.get("processing_time") or {}
+        channels.append({**base(item, position), "channel": item["channel"], "time_value": time.get("value"),
+                         "time_unit": time.get("unit"), "time_text": time.get("text"),
+                         "fee_text": item.get("fee_text"), "description": item.get("description")})
+    return {
+        VersionLevel: [{"version_id": version_id, "level": level} for level in record["level"]],
+        Step: [{**base(item, position), "text": item["text"], "actor": item.get("actor")}
+               for position, item in enumerate(record.get("steps") or [])],
+        Channel: channels,
+        Document: documents,
+        FormField: fields,
+        Fee: [{**base(item, position), "name": item.get("name"), "amount_vnd": item.get("amount_vnd"),
+               "text": item["text"]} for position, item in enumerate(record.get("fees") or [])],
+        Requirement: [{**base(item, position), "text": item["text"]}
+                      for position, item in enumerate(record.get("requirements") or [])],
+        LegalBasis: [{"version_id": version_id, "position": position, "number": item["number"],
+                      "summary": item.get("summary"), "date": item.get("date"), "issuer": item.get("issuer")}
+                     for position, item in enumerate(record.get("legal_basis") or [])],
+        Translation: [{"version_id": version_id, "lang": lang, "title": item["title"],
+                       "summary": item.get("summary")}
+                      for lang, item in (record.get("translations") or {}).items()],
+    }
+
+
+__all__ = ["ImportRejected", "ImportResult", "import_file", "element_rows", "version_columns"]

@@ -1,0 +1,49 @@
+"""Translatable labels for the enumerated values of the import format."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
+
+STATUS = {
+    "draft": lazy_pgettext("procedure status", "Draft"),
+    "published": lazy_pgettext("procedure status", "Published"),
+    "abolished": lazy_pgettext("procedure status", "Abolished"),
+}
+KIND = {"external": _l("External"), "internal": _l("Internal")}
+LEVEL = {
+    "central": _l("Central"),
+    "province": _l("Province"),
+    "district": _l("District"),
+    "commune": _l("Commune"),
+}
+ONLINE_LEVEL = {"none": _l("Not online"), "partial": _l("Partly online"), "full": _l("Fully online")}
+CHANNEL = {"in_person": _l("In person"), "online": _l("Online"), "post": _l("By post")}
+TIME_UNIT = {"hours": _l("hours"), "days": _l("days"), "working_days": _l("working days"), "months": _l("months")}
+LANGUAGE = {"vi": _l("Vietnamese"), "th": _l("Thai"), "en": _l("English")}
+ELEMENT_KIND = {
+    "property": _l("Property"),
+    "step": _l("Step"),
+    "channel": _l("Channel"),
+    "document": _l("Document"),
+    "field": _l("Form field"),
+    "fee": _l("Fee"),
+    "requirement": _l("Requirement"),
+    "legal": _l("Legal basis"),
+}
+CHANGE = {"added": _l("added"), "changed": _l("changed"), "removed": _l("removed")}
+PROPERTY = {
+    "title": _l("Title"), "summary": _l("Summary"), "status": _l("Status"), "level": _l("Level"),
+    "sector": _l("Sector"), "agency": _l("Agency"), "kind": _l("Kind"), "online_level": _l("Online service"),
+    "processing_time": _l("Processing time"), "result": _l("Result"), "cost": _l("Cost inputs"),
+    "translations": _l("Translations"), "keywords": _l("Keywords"), "subjects": _l("Subjects"),
+    "decision": _l("Decision"), "type": _l("Type"), "lang": _l("Source language"),
+    "implementing_agency": _l("Implementing agency"), "competent_authority": _l("Competent authority"),
+    "coordinating_agency": _l("Coordinating agency"), "published_at": _l("Published on"),
+    "source_url": _l("Source"),
+}
+
+
+def all_labels() -> dict[str, dict]:
+    return {"status": STATUS, "kind": KIND, "level": LEVEL, "online_level": ONLINE_LEVEL,
+            "channel": CHANNEL, "time_unit": TIME_UNIT, "language": LANGUAGE,
+            "element_kind": ELEMENT_KIND, "change": CHANGE, "property": PROPERTY}

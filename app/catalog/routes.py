@@ -1,0 +1,109 @@
+"""Catalog pages: the procedure list, a procedure, its version history and diffs."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.auth.access import any_role, roles_required
+from app.catalog import labels, publication, services
+from app.catalog.models import KINDS, LEVELS, ONLINE_LEVELS, STATUSES
+from app.extensions import db
+from app.web.htmx import render_page
+
+bp = Blueprint("catalog", __name__)
+
+
+def _sees_drafts() -> bool:
+    return current_user.has_role("admin")
+
+
+@bp.route("/procedures")
+@any_role
+def index():
+    query = services.CatalogQuery.from_args(request.args, per_page=current_app.config["PAGE_SIZE"])
+    include_drafts = _sees_drafts()
+    page = services.list_procedures(query, include_drafts=include_drafts)
+    return render_page(
+        "catalog/index.html", "catalog/_results.html", push_url=request.full_path.rstrip("?"),
+        query=query, page=page, options=services.filter_options(include_drafts),
+        choices={"level": LEVELS, "kind": KINDS, "online_level": ONLINE_LEVELS,
+                 "status": STATUSES if include_drafts else ("published", "abolished")},
+    )
+
+
+def _load(code: str):
+    procedure = services.get_procedure(code)
+    if procedure is None or (procedure.status == "draft" and not _sees_drafts()):
+        abort(404)
+    return procedure
+
+
+@bp.route("/procedures/<code>")
+@any_role
+def show(code: str):
+    procedure = _load(code)
+    number = request.args.get("version", type=int)
+    if number is not None and procedure.pending_version_id and not _sees_drafts():
+        pending = procedure.pending_version
+        if pending and pending.number == number:
+            abort(404)
+    version = services.get_version(procedure, number)
+    if version is None:
+        abort(404)
+    return render_page("catalog/procedure.html", "catalog/_procedure_body.html",
+                       procedure=procedure, version=version)
+
+
+@bp.route("/procedures/<code>/history")
+@any_role
+def history(code: str):
+    procedure = _load(code)
+    versions = services.versions_of(procedure)
+    if not _sees_drafts():
+        versions = [v for v in versions if v.published_at is not None]
+    return render_page("catalog/history.html", "catalog/_history_list.html", procedure=procedure,
+                       versions=versions)
+
+
+@bp.route("/procedures/<code>/versions/<int:number>/diff")
+@any_role
+def diff(code: str, number: int):
+    procedure = _load(code)
+    version = services.get_version(procedure, number)
+    if version is None or (version.published_at is None and not _sees_drafts()):
+        abort(404)
+    previous = services.get_version(procedure, number - 1) if number > 1 else None
+    rows = services.version_diff(previous, version)
+    return render_page("catalog/diff.html", "catalog/_diff_rows.html", procedure=procedure,
+                       version=version, previous=previous, rows=rows)
+
+
+@bp.route("/procedures/<code>/publish", methods=["POST"])
+@roles_required("admin")
+def publish(code: str):
+    procedure = _load(code)
+    try:
+        publication.publish_procedure(procedure, current_user)
+    except publication.PublicationError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Procedure %(code)s is now %(status)s.", code=code, status=labels.STATUS[procedure.status]), "success")
+    return redirect(url_for("catalog.show", code=code))
+
+
+@bp.route("/procedures/<code>/abolish", methods=["POST"])
+@roles_required("admin")
+def abolish(code: str):
+    procedure = _load(code)
+    try:
+        publication.abolish_procedure(procedure, current_user, request.form.get("reason", "")[:500])
+    except publication.PublicationError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Procedure %(code)s is abolished.", code=code), "success")
+    return redirect(url_for("catalog.show", code=code))

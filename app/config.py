@@ -1,0 +1,70 @@
+"""Configuration read from environment variables, with defaults for the embedded set-up.
+
+Every setting can be overridden by passing a mapping to ``create_app(config)``; tests do
+that. The README lists the variables.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+SUPPORTED_LOCALES = ("vi", "th", "en")
+
+
+def _secret_key(instance_dir: Path) -> str:
+    """Return SECRET_KEY from the environment, else one generated once into the instance folder."""
+    from_env = os.environ.get("SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = instance_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text(encoding="ascii").strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # Created with owner-only permissions: the key signs sessions and CSRF tokens.
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key)
+    return key
+
+
+def _int_env(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def load_config(instance_dir: Path | None = None) -> dict:
+    """Build the configuration mapping from the environment."""
+    instance_dir = Path(os.environ.get("INSTANCE_DIR") or instance_dir or DEFAULT_INSTANCE_DIR)
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'workbench.db'}"
+    return {
+        "INSTANCE_DIR": str(instance_dir),
+        "SECRET_KEY": _secret_key(instance_dir),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR") or str(PROJECT_ROOT / "search_index"),
+        "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance_dir / "uploads"),
+        # Whole import files are posted at once; 100,000 procedures are about 250 MB.
+        "MAX_CONTENT_LENGTH": _int_env("MAX_UPLOAD_MB", 512) * 1024 * 1024,
+        "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD") or "scrypt",
+        "LOAD_DEMO_DATA": os.environ.get("LOAD_DEMO_DATA", "1") not in ("0", "false", "no"),
+        "PAGE_SIZE": _int_env("PAGE_SIZE", 25),
+        "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LOCALE") or "vi",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE") or "Asia/Ho_Chi_Minh",
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
+        "SUPPORTED_LOCALES": SUPPORTED_LOCALES,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") in ("1", "true", "yes"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+    }

@@ -1,0 +1,1 @@
+"""Interface language: choosing the locale per request and switching it."""

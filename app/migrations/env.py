@@ -1,0 +1,56 @@
+"""Alembic environment: runs migrations against the engine of the Flask app."""
+import logging
+from logging.config import fileConfig
+
+from alembic import context
+from flask import current_app
+
+config = context.config
+if config.config_file_name is not None:
+    # Keep the application's own loggers working after migrations ran in-process.
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+logger = logging.getLogger("alembic.env")
+
+
+def _engine():
+    return current_app.extensions["migrate"].db.engine
+
+
+config.set_main_option("sqlalchemy.url",
+                       _engine().url.render_as_string(hide_password=False).replace("%", "%%"))
+target_db = current_app.extensions["migrate"].db
+
+
+def _metadata():
+    return target_db.metadata
+
+
+def run_migrations_offline():
+    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=_metadata(),
+                      literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online():
+    def process_revision_directives(context, revision, directives):
+        if getattr(config.cmd_opts, "autogenerate", False):
+            script = directives[0]
+            if script.upgrade_ops.is_empty():
+                directives[:] = []
+                logger.info("No changes in schema detected.")
+
+    conf_args = dict(current_app.extensions["migrate"].configure_args)
+    conf_args.setdefault("process_revision_directives", process_revision_directives)
+    # SQLite cannot ALTER most things; batch mode lets later migrations work on it too.
+    conf_args.setdefault("render_as_batch", True)
+    with _engine().connect() as connection:
+        context.configure(connection=connection, target_metadata=_metadata(), **conf_args)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,1 @@
+"""Shared web plumbing: full-page-or-fragment rendering, error pages, template helpers."""

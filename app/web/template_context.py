@@ -1,0 +1,39 @@
+"""Values every template can use: the locale, the navigation allowed to the user."""
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.admin.forms import ROLE_LABELS
+from app.catalog.labels import all_labels
+
+LOCALE_NAMES = {"vi": "Tiếng Việt", "th": "ไทย", "en": "English"}
+
+# (endpoint, label, roles allowed); the same roles the routes declare.
+NAVIGATION = (
+    ("catalog.index", _l("Catalog"), None),
+    ("admin.imports", _l("Imports"), {"admin"}),
+    ("admin.users", _l("Users"), {"admin"}),
+    ("admin.audit_log", _l("Audit log"), {"admin"}),
+)
+
+
+def register(app) -> None:
+    @app.context_processor
+    def inject():
+        def nav_items():
+            if not current_user.is_authenticated:
+                return []
+            return [(endpoint, label) for endpoint, label, roles in NAVIGATION
+                    if roles is None or current_user.has_role(*roles)]
+        return {
+            "current_locale": str(get_locale()),
+            "locale_names": LOCALE_NAMES,
+            "supported_locales": current_app.config["SUPPORTED_LOCALES"],
+            "nav_items": nav_items,
+            "request_path": request.full_path.rstrip("?") if request else "/",
+            "labels": all_labels(),
+            "role_labels": ROLE_LABELS,
+        }

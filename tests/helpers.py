@@ -1,0 +1,37 @@
+"""Helpers shared by tests: example records and import files."""
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+EXAMPLE_FILE = Path(__file__).resolve().parent.parent / "app" / "catalog" / "schema" / "example.jsonl"
+
+
+def example_records() -> list[dict]:
+    """The two records of the import format's example file (fresh copies)."""
+    with EXAMPLE_FILE.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def record(code: str = "1.001193", **changes) -> dict:
+    """A valid record based on the first example, with a code and top-level changes."""
+    base = copy.deepcopy(example_records()[0])
+    base["code"] = code
+    base.update(changes)
+    return base
+
+
+def write_jsonl(path: Path, records: list, *, newline: str = "\n", bom: bool = False) -> Path:
+    """Write records (dicts, or raw str/bytes lines) as a .jsonl file."""
+    chunks: list[bytes] = []
+    for item in records:
+        if isinstance(item, bytes):
+            chunks.append(item)
+        elif isinstance(item, str):
+            chunks.append(item.encode("utf-8"))
+        else:
+            chunks.append(json.dumps(item, ensure_ascii=False).encode("utf-8"))
+    data = newline.encode().join(chunks) + newline.encode()
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
+    return path
