@@ -90,6 +90,8 @@ def test_schema_error_names_line_and_json_path(app, tmp_path):
     ({"lang": "fr"}, "$.lang", "not one of"),
     ({"colour": "red"}, "$", "unknown property: colour"),
     ({"published_at": "2020-13-45"}, "$.published_at", "date"),
+    ({"published_at": "2020-02-30"}, "$.published_at", "date"),
+    ({"decision": {"date": "2020-2-3"}}, "$.decision.date", "date"),
     ({"cost": {"hours_per_case": -1}}, "$.cost.hours_per_case", "at least 0"),
 ])
 def test_schema_violations(app, tmp_path, change, path_part, reason):

@@ -19,7 +19,7 @@ from app.catalog import publication
 from app.catalog.models import (Channel, Document, Fee, FormField, ImportBatch, LegalBasis, Procedure,
                                 ProcedureVersion, Requirement, Step, Translation, VersionLevel)
 from app.catalog.records import content_hash, diff_records
-from app.catalog.validation import ImportRejected, iter_records, validate_file
+from app.catalog.validation import ImportRejected, iter_parsed, validate_file
 from app.extensions import db
 
 CHUNK_SIZE = 500
@@ -61,7 +61,7 @@ def _load(path: Path, *, publish: bool, actor, filename: str, source: str,
     totals = {"lines": 0, "new_procedures": 0, "new_versions": 0, "unchanged": 0}
     chunk: list[dict[str, Any]] = []
     with path.open("rb") as stream:
-        for number, record, _errors in iter_records(stream):
+        for number, record in iter_parsed(stream):
             totals["lines"] = number
             chunk.append(record)
             if len(chunk) >= CHUNK_SIZE:

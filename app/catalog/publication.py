@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.exc import IntegrityError
 
 from app.audit import services as audit
@@ -79,18 +80,21 @@ def publish_versions(versions: Iterable[ProcedureVersion], actor, *, batch: Impo
     A line whose status is ``draft`` stays a draft.
     """
     changes = []
-    for version in versions:
-        procedure = version.procedure
-        status = version.intended_status
-        if status == "draft":
-            continue
-        old = {"status": procedure.status, "version": procedure.current_version.number
-               if procedure.current_version else None}
-        change = _apply_version(procedure, version, status, actor)
-        changes.append((procedure, version, change))
-        audit.record(actor, "procedure." + change, "procedure", procedure.code, old=old,
-                     new={"status": status, "version": version.number},
-                     message=f"batch {batch.id}" if batch else "")
+    # Everything needed is loaded up front (see publish_batch); no autoflush per item keeps a
+    # batch of thousands to one flush at the end.
+    with db.session.no_autoflush:
+        for version in versions:
+            procedure = version.procedure
+            status = version.intended_status
+            if status == "draft":
+                continue
+            old = {"status": procedure.status, "version": procedure.current_version.number
+                   if procedure.current_version else None}
+            change = _apply_version(procedure, version, status, actor)
+            changes.append((procedure, version, change))
+            audit.record(actor, "procedure." + change, "procedure", procedure.code, old=old,
+                         new={"status": status, "version": version.number},
+                         message=f"batch {batch.id}" if batch else "")
     _append_events(changes, actor)
     return len(changes)
 
@@ -134,6 +138,8 @@ def publish_batch(batch: ImportBatch, actor) -> int:
         .where((Procedure.pending_version_id == ProcedureVersion.id)
                | ((Procedure.current_version_id == ProcedureVersion.id) & (Procedure.status == "draft")))
         .order_by(ProcedureVersion.id)
+        .options(selectinload(ProcedureVersion.procedure).selectinload(Procedure.current_version)
+                 .load_only(ProcedureVersion.id, ProcedureVersion.number))
     ).all()
     count = publish_versions(waiting, actor, batch=batch)
     batch.published_at = utcnow()

@@ -600,7 +600,7 @@ _APPLICANTS_PERSON = _Bank((
 ))
 _APPLICANTS_ORG = _Bank((
     "Tổ chức, cá nhân", "Doanh nghiệp", "Chủ đầu tư", "Nhà đầu tư", "Cơ sở kinh doanh",
-    "Người nộp thuế", "Tổ chức đề nghị",
+    "Tổ chức đề nghị",
 ))
 _APPLICANTS_INT = _Bank((
     "Cơ quan đề nghị", "Ủy ban nhân dân cấp xã", "Đơn vị sự nghiệp", "Phòng chuyên môn",
@@ -608,7 +608,7 @@ _APPLICANTS_INT = _Bank((
 ))
 
 _OFFICERS = _Bank((
-    "Công chức tiếp nhận", "Bộ phận Một cửa", "Chuyên viên thụ lý", "Công chức tư pháp - hộ tịch",
+    "Công chức Bộ phận Một cửa", "Bộ phận Một cửa", "Chuyên viên thụ lý", "Công chức tư pháp - hộ tịch",
     "Công chức địa chính", "Bộ phận tiếp nhận và trả kết quả",
 ))
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from flask_babel import gettext as _
+import fastjsonschema
 from jsonschema import Draft202012Validator
 
 from app.catalog.records import element_ids, normalise
@@ -69,7 +71,29 @@ def schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def validator() -> Draft202012Validator:
+    """The reference validator: slow, but it reports every error with its JSON path."""
     return Draft202012Validator(schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _is_date(value: str) -> bool:
+    """RFC 3339 full-date, checked as strictly as jsonschema's format checker does."""
+    if not isinstance(value, str) or len(value) != 10 or value[4] != "-" or value[7] != "-":
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=1)
+def fast_validator():
+    """A compiled validator, about 50 times faster; it stops at the first error.
+
+    Valid lines (nearly all of them) pass through it alone; a line it refuses goes through the
+    reference validator to list every error.
+    """
+    return fastjsonschema.compile(schema(), formats={"date": _is_date})
 
 
 def iter_raw_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
@@ -163,10 +187,17 @@ def _schema_message(error) -> str:
 
 def record_errors(number: int, record: dict[str, Any]) -> list[LineError]:
     """Schema errors and per-record rules for one parsed line."""
-    errors = [LineError(number, error.json_path, _schema_message(error))
-              for error in sorted(validator().iter_errors(record), key=lambda e: list(e.path))]
-    if errors:
+    try:
+        fast_validator()(record)
+    except fastjsonschema.JsonSchemaValueException as fast_error:
+        errors = [LineError(number, error.json_path, _schema_message(error))
+                  for error in sorted(validator().iter_errors(record), key=lambda e: list(e.path))]
+        if not errors:  # the validators disagree: report what the fast one found
+            path = "$" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}"
+                                 for part in fast_error.path[1:])
+            errors = [LineError(number, path, fast_error.message)]
         return errors
+    errors: list[LineError] = []
     seen: dict[str, str] = {}
     for path, eid in element_ids(record):
         if eid in seen:
@@ -181,6 +212,16 @@ def record_errors(number: int, record: dict[str, Any]) -> list[LineError]:
                                     _("legal document %(number)s is listed twice", number=legal["number"])))
         numbers.setdefault(legal["number"], index)
     return errors
+
+
+def iter_parsed(stream: BinaryIO) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield (line number, record) of a file that already passed validation."""
+    for number, raw in iter_raw_lines(stream):
+        record, error = parse_line(number, raw)
+        if error is not None:
+            raise ValueError(f"line {number} changed since it was validated")
+        if record is not None:
+            yield number, record
 
 
 def iter_records(stream: BinaryIO) -> Iterator[tuple[int, dict[str, Any] | None, list[LineError]]]:

@@ -18,7 +18,7 @@ def render_page(page_template: str, fragment_template: str, status: int = 200, p
     """Render the fragment for HTMX requests and the full page (which includes it) otherwise."""
     template = fragment_template if wants_fragment() else page_template
     response = make_response(render_template(template, **context), status)
-    response.headers["Vary"] = "HX-Request"
+    response.vary.add("HX-Request")
     if push_url and wants_fragment():
         # Header values must be ASCII for a real WSGI server: percent-encode the URL.
         response.headers["HX-Push-Url"] = quote(push_url, safe="/?&=%:#+,;")

@@ -29,6 +29,12 @@ VIEWPORT = {"width": 1280, "height": 900}
 # Playwright waits (locators, navigations, expect) give up after this many milliseconds.
 TIMEOUT_MS = 5_000
 HERE = Path(__file__).resolve().parent
+# Console errors from known app bugs, tolerated so that the other checks still run. Each one is
+# pinned by a strict xfail test, which fails (XPASS) once the bug is fixed: then drop it here.
+KNOWN_CONSOLE_ERRORS = (
+    # hx-trigger of #catalog-filters: test_catalog_filter_trigger_has_no_syntax_error
+    "htmx:syntax:error",
+)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -92,10 +98,17 @@ def new_page(browser, live_server):
     contexts = []
     problems: list[str] = []
 
+    def on_console(message) -> None:
+        if message.type != "error" or message.text in KNOWN_CONSOLE_ERRORS:
+            return
+        source = message.location.get("url", "")
+        if source.endswith("/favicon.ico"):
+            return  # the app has no icon; browsers ask for one anyway
+        problems.append(f"console error: {message.text} ({source})")
+
     def watch(page) -> None:
         page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-        page.on("console", lambda message: problems.append(f"console {message.type}: {message.text}")
-                if message.type == "error" else None)
+        page.on("console", on_console)
         page.on("response", lambda response: problems.append(f"HTTP {response.status}: {response.url}")
                 if response.status >= 500 else None)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -84,6 +85,12 @@ def test_sign_in_filter_search_and_open_a_procedure(page, make_user, sign_in):
     for link in page.locator("#results tbody tr td:nth-child(2) a").all():
         assert SEARCH_WORD in link.inner_text().lower()
 
+    # Known app bug (see test_result_link_opens_right_after_typing_a_search): leaving the search
+    # box sends one more request, whose indicator and swap move the rows under the pointer.
+    # Let it finish first so that the click below lands on the link.
+    search_box.blur()
+    expect(page.locator("#results-indicator")).to_be_hidden()
+
     first_row = page.locator("#results tbody tr").first
     code = first_row.locator("td").first.inner_text().strip()
     with page.expect_navigation():
@@ -133,3 +140,37 @@ def test_user_who_must_change_password_is_sent_to_the_change_form(page, make_use
     # Other pages stay closed until the password is changed.
     page.goto("/procedures")
     expect(page).to_have_url(re.compile(r"/account/password$"))
+
+
+# Known app bugs, pinned so that the fix is noticed: strict xfail turns into a failure (XPASS)
+# once they are fixed; then remove the marker and the workaround/tolerance named in the reason.
+
+@pytest.mark.xfail(strict=True, reason=(
+    "templates/catalog/index.html: hx-trigger 'change from:#catalog-filters input[type=checkbox]' "
+    "is cut at the space (htmx wants from:(selector)); htmx logs htmx:syntax:error and listens to "
+    "'change' of every field in the form. Tolerated in conftest.KNOWN_CONSOLE_ERRORS."))
+def test_catalog_filter_trigger_has_no_syntax_error(page, make_user, sign_in):
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    make_user("rita", "reviewer")
+    sign_in(page, "rita")
+    expect(page.locator("#results .result-count")).to_be_visible()
+    page.wait_for_function("window.htmx !== undefined")
+    assert "htmx:syntax:error" not in errors
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Leaving #catalog-q fires 'change', which (through the trigger bug above) re-sends the same "
+    "search; the #results-indicator span then shows above the table and shifts it while the "
+    "mouse button is down, so the first click on a result does nothing."))
+def test_result_link_opens_right_after_typing_a_search(page, make_user, sign_in):
+    make_user("rita", "reviewer")
+    sign_in(page, "rita")
+    with page.expect_response(lambda r: query_of(r.url).get("q") == [SEARCH_WORD]):
+        page.locator("#catalog-q").press_sequentially(SEARCH_WORD, delay=40)
+    expect(page.locator("#results .result-count")).to_have_text(
+        count_text(len(listed_codes(word=SEARCH_WORD))))
+    link = page.locator("#results tbody tr td:nth-child(2) a").first
+    target = link.get_attribute("href")
+    link.click()
+    expect(page).to_have_url(re.compile(rf"{re.escape(target)}$"), timeout=2_000)

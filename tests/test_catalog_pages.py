@@ -1,0 +1,135 @@
+"""Catalog pages: list filters, sorting, paging, fragments, the procedure page, escaping."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.catalog.importer import import_file
+from helpers import example_records, record, write_jsonl
+
+
+@pytest.fixture
+def catalog(app, tmp_path):
+    first, second = example_records()
+    internal = record("1.000003", kind="internal", level=["province", "district"], sector="Nội vụ",
+                      agency="Bộ Nội vụ", online_level="none", title="Thẩm định đề án vị trí việc làm")
+    draft = record("1.000004", status="draft", title="Thủ tục nháp")
+    abolished = record("1.000005", status="abolished", title="Cấp đổi sổ hộ khẩu")
+    escaped = record("1.000006", title="Cấp <script>alert(1)</script> giấy phép & chứng chỉ")
+    import_file(write_jsonl(tmp_path / "c.jsonl", [first, second, internal, draft, abolished, escaped]),
+                publish=True)
+
+
+@pytest.fixture
+def reviewer_client(client, make_user, login):
+    login(make_user("rita", "reviewer"))
+    return client
+
+
+def codes_in(html: str) -> list[str]:
+    return re.findall(r"<td><code>([0-9.]+)</code></td>", html)
+
+
+def test_list_shows_published_and_abolished_not_drafts_to_reviewers(catalog, reviewer_client):
+    html = reviewer_client.get("/procedures").get_data(as_text=True)
+    assert codes_in(html) == ["1.000003", "1.000005", "1.000006", "1.001193", "1.004222"]
+    assert reviewer_client.get("/procedures/1.000004").status_code == 404
+
+
+def test_admin_sees_drafts(catalog, client, make_user, login):
+    login(make_user("ada", "admin"))
+    assert "1.000004" in codes_in(client.get("/procedures").get_data(as_text=True))
+    page = client.get("/procedures/1.000004").get_data(as_text=True)
+    assert "Publish" in page
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("kind=internal", ["1.000003"]),
+    ("level=district", ["1.000003"]),
+    ("level=district&level=commune", ["1.000003", "1.000005", "1.000006", "1.001193", "1.004222"]),
+    ("status=abolished", ["1.000005"]),
+    ("online_level=none", ["1.000003"]),
+    ("sector=Hộ tịch", ["1.000005", "1.000006", "1.001193"]),
+    ("agency=Bộ Công an&kind=external", ["1.004222"]),
+    ("q=khai sinh", ["1.001193"]),
+    ("q=1.0042", ["1.004222"]),
+    ("level=nonsense", ["1.000003", "1.000005", "1.000006", "1.001193", "1.004222"]),
+])
+def test_filters(catalog, reviewer_client, query, expected):
+    html = reviewer_client.get(f"/procedures?{query}").get_data(as_text=True)
+    assert codes_in(html) == expected
+
+
+def test_sort_and_pagination(catalog, reviewer_client):
+    html = reviewer_client.get("/procedures?sort=code&direction=desc&per_page=2").get_data(as_text=True)
+    assert codes_in(html) == ["1.004222", "1.001193"]
+    assert "Page 1 of 3" in html
+    html = reviewer_client.get("/procedures?sort=code&direction=desc&per_page=2&page=3").get_data(as_text=True)
+    assert codes_in(html) == ["1.000003"]
+    by_title = codes_in(reviewer_client.get("/procedures?sort=title").get_data(as_text=True))
+    assert by_title[0] == "1.000006"  # "Cấp <script>..." sorts first
+    bad = reviewer_client.get("/procedures?sort=drop table&page=abc&per_page=-4")
+    assert bad.status_code == 200
+
+
+def test_htmx_request_gets_fragment_with_vary_header(catalog, reviewer_client):
+    full = reviewer_client.get("/procedures?kind=internal")
+    fragment = reviewer_client.get("/procedures?kind=internal", headers={"HX-Request": "true"})
+    assert "<html" in full.get_data(as_text=True)
+    body = fragment.get_data(as_text=True)
+    assert "<html" not in body and "1.000003" in body
+    assert "HX-Request" in fragment.headers["Vary"] and "HX-Request" in full.headers["Vary"]
+    assert fragment.headers["HX-Push-Url"] == "/procedures?kind=internal"
+    restore = reviewer_client.get("/procedures", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in restore.get_data(as_text=True)
+
+
+def test_push_url_is_ascii(catalog, reviewer_client):
+    response = reviewer_client.get("/procedures?sector=Hộ tịch", headers={"HX-Request": "true"})
+    assert response.headers["HX-Push-Url"].isascii()
+    assert "%E1%BB%99" in response.headers["HX-Push-Url"]
+
+
+def test_procedure_page_shows_every_section_with_anchors(catalog, reviewer_client):
+    html = reviewer_client.get("/procedures/1.001193").get_data(as_text=True)
+    for heading in ("Steps", "Submission channels", "Dossier documents", "Fees and charges",
+                    "Requirements and conditions", "Result", "Legal basis", "Compliance cost inputs",
+                    "General information"):
+        assert f">{heading}</h2>" in html, heading
+    for eid in ("s1", "c1", "d1", "d1.f3", "fee1"):
+        assert f'id="el-{eid}"' in html and f'href="#el-{eid}"' in html
+    assert "Tờ khai đăng ký khai sinh" in html and "Họ, chữ đệm, tên người yêu cầu" in html
+    assert "123/2015/NĐ-CP" in html or "60/2014/QH13" in html
+
+
+def test_procedure_text_is_escaped(catalog, reviewer_client):
+    html = reviewer_client.get("/procedures/1.000006").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    listing = reviewer_client.get("/procedures").get_data(as_text=True)
+    assert "<script>alert" not in listing
+
+
+def test_unknown_procedure_is_404(catalog, reviewer_client):
+    response = reviewer_client.get("/procedures/9.999999")
+    assert response.status_code == 404 and "There is nothing at this address." in response.get_data(as_text=True)
+
+
+def test_translated_title_follows_interface_locale(catalog, reviewer_client):
+    reviewer_client.post("/locale", data={"locale": "en", "next": "/procedures/1.001193"})
+    html = reviewer_client.get("/procedures/1.001193").get_data(as_text=True)
+    assert '<html lang="en">' in html
+    assert "Birth registration" in html and "Đăng ký khai sinh" in html
+
+
+def test_security_headers(catalog, reviewer_client):
+    response = reviewer_client.get("/procedures")
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_static_htmx_is_served_locally(client):
+    response = client.get("/static/vendor/htmx-2.0.11.min.js")
+    assert response.status_code == 200 and b"htmx" in response.data[:2000]
+    response.close()
