@@ -98,7 +98,7 @@ def test_publish_then_abolish_records_who_and_when(app, tmp_path, make_user):
                                .order_by(AuditEntry.id)).all()
     assert [(e.action, e.actor_name) for e in trail] == [("procedure.published", "boss"),
                                                           ("procedure.abolished", "boss")]
-    assert trail[1].old == {"status": "published"} and trail[1].message == "merged into 1.000002"
+    assert trail[1].old == {"status": "published", "version": 1} and trail[1].message == "merged into 1.000002"
 
 
 def test_outbox_sequence_is_gapless_and_in_order(app, tmp_path):

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEntry
 from app.extensions import db
+from app.timeutil import utcnow
 
 
 def actor_label(actor) -> str:
@@ -39,3 +40,16 @@ def recent(limit: int = 50, offset: int = 0, action: str | None = None) -> list[
     if action:
         query = query.where(AuditEntry.action == action)
     return list(db.session.scalars(query))
+
+
+def record_many(actor, entries: list[dict[str, Any]]) -> None:
+    """Write many audit rows in one statement; each dict has action, object_type, object_id,
+    and optionally old, new, message."""
+    if not entries:
+        return
+    now = utcnow()
+    rows = [{"at": now, "actor_id": getattr(actor, "id", None), "actor_name": actor_label(actor),
+             "old": entry.get("old"), "new": entry.get("new"), "message": entry.get("message", ""),
+             "action": entry["action"], "object_type": entry["object_type"],
+             "object_id": str(entry["object_id"])} for entry in entries]
+    db.session.execute(AuditEntry.__table__.insert(), rows)

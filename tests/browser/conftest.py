@@ -6,7 +6,6 @@ Every test in this folder gets the ``browser`` marker, so ``-m "not browser"`` s
 """
 from __future__ import annotations
 
-import inspect
 import threading
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app.catalog.demo import load_demo
 from app.extensions import db
+from conftest import TEST_PASSWORD  # tests/conftest.py, as the other test files import it
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -137,17 +137,9 @@ def page(new_page):
 
 
 @pytest.fixture
-def user_password(make_user) -> str:
-    """The password ``make_user`` gives by default (TEST_PASSWORD of tests/conftest.py, which a
-    conftest cannot import: every conftest module here is named ``conftest``)."""
-    return inspect.signature(make_user).parameters["password"].default
-
-
-@pytest.fixture
-def sign_in(user_password):
+def sign_in():
     """Sign in through the login form: ``sign_in(page, "rita")``; waits for the next page."""
-    def do_sign_in(page, username: str, password: str | None = None, path: str = "/login") -> None:
-        password = user_password if password is None else password
+    def do_sign_in(page, username: str, password: str = TEST_PASSWORD, path: str = "/login") -> None:
         page.goto(path)
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password", exact=True).fill(password)
