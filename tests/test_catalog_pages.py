@@ -133,3 +133,13 @@ def test_static_htmx_is_served_locally(client):
     response = client.get("/static/vendor/htmx-2.0.11.min.js")
     assert response.status_code == 200 and b"htmx" in response.data[:2000]
     response.close()
+
+
+def test_duration_labels_use_plural_forms(app):
+    from app.catalog.labels import duration_label
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert duration_label(1, "working_days") == "1 working day"
+        assert duration_label(15, "working_days") == "15 working days"
+        assert duration_label(1.5, "hours") == "1.5 hours"
+        assert duration_label(2, "months") == "2 months"

@@ -1,7 +1,6 @@
 """Versions on re-import, readable diffs, publication states and the outbox order."""
 from __future__ import annotations
 
-import copy
 import threading
 
 import pytest

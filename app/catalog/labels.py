@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
+from flask_babel import lazy_pgettext, ngettext
 
 STATUS = {
     "draft": lazy_pgettext("procedure status", "Draft"),
@@ -47,3 +47,18 @@ def all_labels() -> dict[str, dict]:
     return {"status": STATUS, "kind": KIND, "level": LEVEL, "online_level": ONLINE_LEVEL,
             "channel": CHANNEL, "time_unit": TIME_UNIT, "language": LANGUAGE,
             "element_kind": ELEMENT_KIND, "change": CHANGE, "property": PROPERTY}
+
+
+def duration_label(value: float, unit: str) -> str:
+    """A processing time with the right plural form: "1 working day", "15 working days"."""
+    from app.web.filters import number
+
+    shown = number(value, 1)
+    count = int(value) if float(value).is_integer() else 2
+    forms = {
+        "hours": ngettext("%(value)s hour", "%(value)s hours", count, value=shown),
+        "days": ngettext("%(value)s day", "%(value)s days", count, value=shown),
+        "working_days": ngettext("%(value)s working day", "%(value)s working days", count, value=shown),
+        "months": ngettext("%(value)s month", "%(value)s months", count, value=shown),
+    }
+    return forms.get(unit, f"{shown} {unit}")

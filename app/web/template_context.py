@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.admin.forms import ROLE_LABELS
-from app.catalog.labels import all_labels
+from app.catalog.labels import all_labels, duration_label
 
 LOCALE_NAMES = {"vi": "Tiếng Việt", "th": "ไทย", "en": "English"}
 
@@ -35,5 +35,6 @@ def register(app) -> None:
             "nav_items": nav_items,
             "request_path": request.full_path.rstrip("?") if request else "/",
             "labels": all_labels(),
+            "duration_label": duration_label,
             "role_labels": ROLE_LABELS,
         }

@@ -29,12 +29,8 @@ VIEWPORT = {"width": 1280, "height": 900}
 # Playwright waits (locators, navigations, expect) give up after this many milliseconds.
 TIMEOUT_MS = 5_000
 HERE = Path(__file__).resolve().parent
-# Console errors from known app bugs, tolerated so that the other checks still run. Each one is
-# pinned by a strict xfail test, which fails (XPASS) once the bug is fixed: then drop it here.
-KNOWN_CONSOLE_ERRORS = (
-    # hx-trigger of #catalog-filters: test_catalog_filter_trigger_has_no_syntax_error
-    "htmx:syntax:error",
-)
+# Console errors tolerated by every browser test (none at present).
+KNOWN_CONSOLE_ERRORS: tuple[str, ...] = ()
 
 
 @pytest.hookimpl(tryfirst=True)
