@@ -59,9 +59,10 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth.routes import bp as auth_bp
     from app.catalog.routes import bp as catalog_bp
     from app.i18n.routes import bp as i18n_bp
+    from app.search.routes import bp as search_bp
     from app.web.routes import bp as web_bp
 
-    for blueprint in (auth_bp, catalog_bp, admin_bp, i18n_bp, web_bp):
+    for blueprint in (auth_bp, catalog_bp, search_bp, admin_bp, i18n_bp, web_bp):
         app.register_blueprint(blueprint)
 
 
@@ -69,7 +70,9 @@ def _register_cli(app: Flask) -> None:
     from app.auth.cli import users_cli
     from app.catalog.cli import procedures_cli
     from app.cli import bootstrap_command
+    from app.search.cli import search_cli
 
+    app.cli.add_command(search_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(procedures_cli)
     app.cli.add_command(bootstrap_command)
@@ -80,6 +83,13 @@ def _register_web(app: Flask) -> None:
     from app.web import errors, filters, template_context
 
     app.before_request(enforce_access_policy)
+    if app.config["SEARCH_INDEXER"] == "thread":
+        from app.search.indexer import runner
+
+        # Started by the first request, not by CLI commands that also build the app.
+        @app.before_request
+        def start_indexer():
+            runner.start(app, interval=app.config["SEARCH_INDEXER_INTERVAL"])
     errors.register(app)
     filters.register(app)
     template_context.register(app)

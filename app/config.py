@@ -52,6 +52,10 @@ def load_config(instance_dir: Path | None = None) -> dict:
         "SECRET_KEY": _secret_key(instance_dir),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR") or str(PROJECT_ROOT / "search_index"),
+        # thread: the web process applies publications to the index (embedded default);
+        # external: a separate `flask search worker` does; off: nobody (tests drive it).
+        "SEARCH_INDEXER": os.environ.get("SEARCH_INDEXER") or "thread",
+        "SEARCH_INDEXER_INTERVAL": float(os.environ.get("SEARCH_INDEXER_INTERVAL") or 0.5),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance_dir / "uploads"),
         # Whole import files are posted at once; 100,000 procedures are about 250 MB.
         "MAX_CONTENT_LENGTH": _int_env("MAX_UPLOAD_MB", 512) * 1024 * 1024,

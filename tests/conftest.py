@@ -77,6 +77,7 @@ def _config(url: str, folder: Path) -> dict:
         # Fast hashing keeps the suite quick; production uses scrypt.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "LOAD_DEMO_DATA": False,
+        "SEARCH_INDEXER": "off",
         "SERVER_NAME": None,
     }
 

@@ -31,6 +31,10 @@ EXPECTED = {
     "admin.import_job": ADMIN,
     "admin.publish_batch": ADMIN,
     "admin.audit_log": ADMIN,
+    "search.index": ANY,
+    "search.admin": ADMIN,
+    "search.rebuild": ADMIN,
+    "search.progress": ADMIN,
 }
 
 

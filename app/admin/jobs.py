@@ -81,3 +81,12 @@ def start(app: Flask, kind: str, label: str, owner_id: int | None,
     job.thread = thread
     thread.start()
     return job
+
+
+def latest(kind: str) -> Job | None:
+    """The newest job of a kind in this process."""
+    with _lock:
+        for job in reversed(_jobs.values()):
+            if job.kind == kind:
+                return job
+    return None

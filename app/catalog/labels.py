@@ -30,6 +30,11 @@ ELEMENT_KIND = {
     "requirement": _l("Requirement"),
     "legal": _l("Legal basis"),
 }
+# Where a search hit matched, for parts of a procedure that are not markable elements.
+SNIPPET_PLACE = {
+    "title": _l("Title:"), "summary": _l("Summary:"), "result": _l("Result:"),
+    "translation": _l("Translation:"), "other": _l("Details:"), "legal": _l("Legal basis:"),
+}
 CHANGE = {"added": _l("added"), "changed": _l("changed"), "removed": _l("removed")}
 PROPERTY = {
     "title": _l("Title"), "summary": _l("Summary"), "status": _l("Status"), "level": _l("Level"),
@@ -46,7 +51,7 @@ PROPERTY = {
 def all_labels() -> dict[str, dict]:
     return {"status": STATUS, "kind": KIND, "level": LEVEL, "online_level": ONLINE_LEVEL,
             "channel": CHANNEL, "time_unit": TIME_UNIT, "language": LANGUAGE,
-            "element_kind": ELEMENT_KIND, "change": CHANGE, "property": PROPERTY}
+            "element_kind": ELEMENT_KIND, "change": CHANGE, "property": PROPERTY, "snippet": SNIPPET_PLACE}
 
 
 def duration_label(value: float, unit: str) -> str:

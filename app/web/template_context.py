@@ -13,9 +13,11 @@ LOCALE_NAMES = {"vi": "Tiếng Việt", "th": "ไทย", "en": "English"}
 
 # (endpoint, label, roles allowed); the same roles the routes declare.
 NAVIGATION = (
+    ("search.index", _l("Search"), None),
     ("catalog.index", _l("Catalog"), None),
     ("admin.imports", _l("Imports"), {"admin"}),
     ("admin.users", _l("Users"), {"admin"}),
+    ("search.admin", _l("Search index"), {"admin"}),
     ("admin.audit_log", _l("Audit log"), {"admin"}),
 )
 

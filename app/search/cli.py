@@ -1,0 +1,84 @@
+"""``flask search ...``: query, rebuild, check and run the indexer."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+from app.search import indexer, services
+
+
+@click.group("search")
+def search_cli():
+    """Full-text search: query, reindex, check, worker."""
+
+
+@search_cli.command("query")
+@click.argument("text")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of hits.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
+@with_appcontext
+def query_command(text: str, as_json: bool, limit: int):
+    """Search published procedures for TEXT; best hits first."""
+    try:
+        hits = services.search_json(text, limit=limit)
+    except services.QueryError as exc:
+        raise click.ClickException(f"the query could not be read: {exc}") from exc
+    if as_json:
+        click.echo(json.dumps(hits, ensure_ascii=False, indent=2))
+        return
+    for hit in hits:
+        click.echo(f"{hit['score']:8.3f}  {hit['code']}  {hit['title']}  [{hit['matched'] or ''}]")
+
+
+@search_cli.command("reindex")
+@click.option("--procs", type=click.IntRange(1, 8), default=1, show_default=True,
+              help="Writer processes (Whoosh multiprocessing writer).")
+@with_appcontext
+def reindex_command(procs: int):
+    """Rebuild the index from the database into a fresh folder, then switch to it."""
+    with click.progressbar(length=1, label="indexing") as bar:
+        def progress(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+        state = services.reindex(progress=progress, procs=procs)
+    click.echo(f"indexed {state['documents']} procedures in {state['build_seconds']} s")
+
+
+@search_cli.command("check")
+@with_appcontext
+def check_command():
+    """Compare the index with the database; exit 1 when they differ."""
+    report = services.check()
+    for label, codes in (("missing from the index", report.missing), ("in the index only", report.extra),
+                         ("status differs", report.wrong_status)):
+        if codes:
+            click.echo(f"{label}: {len(codes)}: {' '.join(codes[:50])}")
+    click.echo(f"outbox events not yet applied: {report.lag}")
+    if not report.ok:
+        sys.exit(1)
+    click.echo("index and database agree")
+
+
+@search_cli.command("worker")
+@click.option("--interval", type=float, default=0.5, show_default=True)
+@with_appcontext
+def worker_command(interval: float):
+    """Run the indexer as its own process (set SEARCH_INDEXER=external for the web workers)."""
+    click.echo("indexer running; Ctrl-C stops it")
+    try:
+        indexer.run_forever(interval)
+    except KeyboardInterrupt:
+        pass
+
+
+@search_cli.command("apply")
+@with_appcontext
+def apply_command():
+    """Apply pending publication events once and exit."""
+    total = 0
+    while count := indexer.apply_pending():
+        total += count
+    click.echo(f"applied {total} events")
