@@ -25,8 +25,10 @@ K = 10
 GROUPS = ("vi", "vi-nodiac", "th", "en")
 
 # Minimum mean recall@10 / nDCG@10 per language group and overall.
-RECALL_BAR = {"overall": 0.0, "vi": 0.0, "vi-nodiac": 0.0, "th": 0.0, "en": 0.0}
-NDCG_BAR = {"overall": 0.0, "vi": 0.0, "vi-nodiac": 0.0, "th": 0.0, "en": 0.0}
+# Measured when written: recall overall 0.956, vi 0.981, vi-nodiac 0.978, th 1.000, en 0.821;
+# nDCG overall 0.958, vi 0.984, vi-nodiac 0.958, th 1.000, en 0.869.
+RECALL_BAR = {"overall": 0.95, "vi": 0.95, "vi-nodiac": 0.95, "th": 1.00, "en": 0.80}
+NDCG_BAR = {"overall": 0.95, "vi": 0.95, "vi-nodiac": 0.95, "th": 1.00, "en": 0.85}
 # Mean nDCG of the no-diacritics twins over the mean of their originals.
 TWIN_RATIO_BAR = 0.95
 
@@ -54,8 +56,7 @@ def _unique(codes: list[str]) -> list[str]:
 
 
 def _has_diacritics(text: str) -> bool:
-    folded = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return any(unicodedata.combining(ch) for ch in folded) or folded != text.replace("đ", "d").replace("Đ", "D")
+    return "đ" in text.lower() or any(unicodedata.combining(ch) for ch in unicodedata.normalize("NFD", text))
 
 
 def test_search_quality_on_demo_catalog(app):
@@ -82,7 +83,7 @@ def test_search_quality_on_demo_catalog(app):
         means[group] = (mean(r["recall"] for r in members), mean(r["ndcg"] for r in members))
 
     originals = {row["id"]: row for row in rows}
-    twins = [row for row in by_group["vi-nodiac"]]
+    twins = by_group["vi-nodiac"]
     twin_mean = mean(row["ndcg"] for row in twins)
     original_mean = mean(originals[row["twin"]]["ndcg"] for row in twins)
     twin_ratio = twin_mean / original_mean if original_mean else 1.0

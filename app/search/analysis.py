@@ -135,7 +135,8 @@ def _thai() -> dict[str, Any]:
                 state = {
                     # newmm.segment is what word_tokenize(engine="newmm") runs; a Thai run
                     # has no spaces, digits or punctuation for its post-processors to fix.
-                    "segment": lambda text: newmm.segment(text, trie),
+                    # safe_mode only changes runs over a few hundred characters (chunks).
+                    "segment": lambda text: newmm.segment(text, trie, safe_mode=True),
                     "trie": trie,
                     "words": thai_words(),
                     "syllables": lambda text: syllable_tokenize(text, engine="dict"),
@@ -200,8 +201,11 @@ def _thai_units(word: str) -> tuple[str, ...]:
     return tuple(units)
 
 
+_SubWords = tuple[tuple[str, int, int], ...]  # (text, start, end) within the word
+
+
 @lru_cache(maxsize=1 << 16)
-def _thai_subwords(word: str) -> tuple[tuple[str, int, int], ...]:
+def _thai_subwords(word: str) -> _SubWords:
     """Sub-words of a Thai word as ``(text, start, end)``, offsets within ``word``."""
     units = _thai_units(word)
     if len(units) < 2:
@@ -224,7 +228,7 @@ def _thai_subwords(word: str) -> tuple[tuple[str, int, int], ...]:
 
 
 @lru_cache(maxsize=1 << 16)
-def _segment_thai_run(run: str) -> tuple[tuple[str, int, int, tuple[tuple[str, int, int], ...]], ...]:
+def _segment_thai_run(run: str) -> tuple[tuple[str, int, int, _SubWords], ...]:
     """newmm words of a Thai run as ``(word, start, end, subwords)``; cached, runs repeat."""
     out = []
     start = 0
@@ -429,5 +433,7 @@ _ENGLISH_PATTERN = (
 
 
 def english_analyzer() -> Analyzer:
-    """Whoosh's StemmingAnalyzer (English stop words, Porter stemming), codes kept whole."""
-    return StemmingAnalyzer(expression=_ENGLISH_PATTERN)
+    """Whoosh's StemmingAnalyzer (Porter stemming, no stop words), codes kept whole."""
+    # No stop list: with all words required, a dropped "for" in the English field would still
+    # be required in the others, and "work permit for foreign workers" would find nothing.
+    return StemmingAnalyzer(expression=_ENGLISH_PATTERN, stoplist=None)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app.catalog.models import Procedure, ProcedureVersion
 from app.extensions import db
+from app.search.analysis import tokenize
 
 SEARCHABLE_STATUSES = ("published", "abolished")
 
@@ -56,17 +57,19 @@ def build_document(procedure_id: int, code: str, status: str, updated, record: d
     texts = element_texts(record)
     translations = record.get("translations") or {}
     titles = [record["title"]] + [item["title"] for lang, item in sorted(translations.items()) if lang != "en"]
-    body = " \n".join([code] + [text for kind, _eid, text in texts if kind not in ("translation",)]
+    body = " \n".join([code, *titles] + [text for kind, _eid, text in texts if kind not in ("translation",)]
                       + [text for kind, lang, text in texts if kind == "translation" and lang != "en"])
     english = [f"{item['title']} {item.get('summary', '')}" for lang, item in translations.items() if lang == "en"]
     if record.get("lang") == "en":
         english.append(body)
     return {
         "id": str(procedure_id),
+        "pid": procedure_id,
         "code": code,
-        "title": " \n".join(titles),
         "body": body,
-        "folded": " \n".join(titles) + " \n" + body,
+        "title": " \n".join(titles),
+        "title_pairs": " ".join(title_pairs(title) for title in titles),
+        "folded": body,
         "en": " \n".join(english),
         "agency": record["agency"],
         "sector": record["sector"],
@@ -77,6 +80,12 @@ def build_document(procedure_id: int, code: str, status: str, updated, record: d
         "levels": ",".join(sorted(record["level"])),
         "updated": int(updated.timestamp()) if updated else 0,
     }
+
+
+def title_pairs(text: str) -> str:
+    """Adjacent word pairs of a title, joined by "_", space-separated."""
+    words = tokenize(text, subwords=False)
+    return " ".join(f"{a}_{b}" for a, b in zip(words, words[1:]))
 
 
 def _rows(condition) -> Iterator[tuple[int, str, str, Any, dict[str, Any]]]:

@@ -1,26 +1,29 @@
 """Running a search: parse, match, facet, rank a page, and build snippets.
 
 Query syntax (Whoosh's): all words must match by default; "a phrase"; OR; NOT; prefix*;
-field:value for the fields code, title, agency, sector, level, kind, status. Vietnamese words
+field:value for the fields code, agency, sector, level, kind, status. Vietnamese words
 match with or without diacritics (the folded field), exact diacritics rank higher (the exact
 fields carry larger boosts); English words match stemmed through the translations.
 """
 from __future__ import annotations
 
 import threading
+from functools import reduce
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from whoosh import qparser, query as wq
-from whoosh.sorting import FieldFacet
 
 from app.search import facets as facet_arrays
-from app.search.analysis import protect_codes
+from app.search.analysis import fold_vietnamese, protect_codes, tokenize
+from app.search.engine import Engine, positive_terms
 
-SEARCH_FIELDS = ("title", "body", "folded", "en")
-BOOSTS = {"title": 4.0, "body": 2.0, "folded": 1.0, "en": 1.0}
+MATCH_FIELDS = ("folded", "en")
+TITLE_BOOST = 1.5
+EXACT_WEIGHT = 0.5
+PHRASE_BOOST = 1.5
 SORTS = ("relevance", "code", "newest")
 MAX_QUERY_LENGTH = 500
 CACHE_SIZE = 256
@@ -60,25 +63,38 @@ class SearchOutcome:
 
 
 def _parser(schema) -> qparser.MultifieldParser:
-    parser = qparser.MultifieldParser(list(SEARCH_FIELDS), schema, fieldboosts=BOOSTS,
-                                      group=qparser.AndGroup)
-    return parser
+    return qparser.MultifieldParser(list(MATCH_FIELDS), schema, group=qparser.AndGroup)
 
 
-def parse(schema, text: str):
-    """Parse user text into a query; raise QueryError when nothing sensible remains."""
+@dataclass(frozen=True)
+class ParsedQuery:
+    match: Any  # which documents match: folded + English fields, the user's operators
+    rank: Any  # the match query plus exact spellings as an optional bonus (terms for snippets)
+    words: list[str] = field(default_factory=list)  # the typed words, exact analysis
+
+
+def parse(schema, text: str) -> ParsedQuery:
+    """Parse user text; raise QueryError when nothing sensible remains."""
     text = (text or "").strip()
     if len(text) > MAX_QUERY_LENGTH:
         raise QueryError("too long")
     if not text:
-        return wq.Every()
+        return ParsedQuery(wq.Every(), wq.Every(), [])
     try:
-        parsed = _parser(schema).parse(protect_codes(text))
+        match = _parser(schema).parse(protect_codes(text))
     except Exception as exc:  # Whoosh raises assorted errors on odd input; the user gets a message
         raise QueryError(str(exc)) from exc
-    if parsed is wq.NullQuery:
+    if match is wq.NullQuery:
         raise QueryError("empty")
-    return parsed
+    words = [token for token in dict.fromkeys(tokenize(text, subwords=False)) if token not in ("and", "or", "not")]
+    bonus: list[Any] = [wq.Term("body", word) for word in words]
+    bonus += [wq.Term("title", word, boost=TITLE_BOOST) for word in words]
+    if len(words) > 1:
+        # Words side by side, as typed, rank above the same words scattered.
+        bonus += [wq.Phrase("body", words, boost=PHRASE_BOOST),
+                  wq.Phrase("title", words, boost=TITLE_BOOST * PHRASE_BOOST)]
+    rank = wq.AndMaybe(match, wq.Or(bonus)) if bonus else match
+    return ParsedQuery(match, rank, words)
 
 
 def query_terms(searcher, parsed) -> dict[str, set[str]]:
@@ -90,7 +106,7 @@ def query_terms(searcher, parsed) -> dict[str, set[str]]:
         pairs = parsed.all_terms()
     for fieldname, text in pairs:
         value = text.decode("utf-8") if isinstance(text, bytes) else str(text)
-        if fieldname in ("title", "body"):
+        if fieldname in ("body", "title"):
             terms["exact"].add(value)
         elif fieldname == "folded":
             terms["folded"].add(value)
@@ -124,6 +140,28 @@ class ResultCache:
 cache = ResultCache()
 
 
+_engine_lock = threading.Lock()
+
+
+def engine_for(searcher, extras: dict) -> Engine:
+    """The arrays of this searcher's generation, built on first use."""
+    engine = extras.get("engine")
+    if engine is None:
+        with _engine_lock:
+            engine = extras.get("engine")
+            if engine is None:
+                engine = extras["engine"] = Engine(searcher)
+    return engine
+
+
+def _weighted_terms(parsed: ParsedQuery, words: list[str]) -> list[tuple[str, str, float]]:
+    terms = [(field, text, 1.0) for field, text in dict.fromkeys(positive_terms(parsed.match))
+             if field in ("folded", "en")]
+    terms += [("body", word, EXACT_WEIGHT) for word in words]
+    terms += [("title", word, TITLE_BOOST) for word in words]
+    return terms
+
+
 def run(searcher, key, extras: dict, request: SearchRequest) -> SearchOutcome:
     """Execute a request against an open searcher (``key`` identifies its index generation)."""
     cache_key = (key, request)
@@ -131,40 +169,58 @@ def run(searcher, key, extras: dict, request: SearchRequest) -> SearchOutcome:
     if cached is not None:
         return cached
     parsed = parse(searcher.schema, request.text)
-    arrays = extras.get("facets")
-    if arrays is None:
-        arrays = extras["facets"] = facet_arrays.load(searcher)
-    matching = np.fromiter(searcher.docs_for_query(parsed), dtype=np.int64)
-    allowed, counts = facet_arrays.apply(arrays, matching, request.filter_dict())
+    engine = engine_for(searcher, extras)
+    matching = engine.matches(parsed.match)
+    allowed, counts = facet_arrays.apply(engine.facets, matching, request.filter_dict())
     total = int(len(allowed))
-    limit = request.page * request.per_page
+    start, stop = (request.page - 1) * request.per_page, request.page * request.per_page
     hits: list[Hit] = []
-    if total:
-        restrict = None if len(allowed) == len(matching) else set(allowed.tolist())
-        sortedby, reverse = None, False
-        if request.sort == "code":
-            sortedby = FieldFacet("code")
+    if total and start < total:
+        words = parsed.words
+        if request.sort == "code" or (request.sort == "relevance" and not words):
+            order = np.argsort(engine.code_rank[allowed], kind="stable")[:stop]
+            scores = np.zeros(len(allowed), dtype=np.float32)
         elif request.sort == "newest":
-            sortedby, reverse = FieldFacet("updated"), True
-        results = searcher.search(parsed, limit=limit, filter=restrict, sortedby=sortedby, reverse=reverse,
-                                  scored=sortedby is None)
-        start = (request.page - 1) * request.per_page
-        for hit in results[start:limit]:
-            stored = hit.fields()
-            hits.append(Hit(int(stored["id"]), stored["code"], float(hit.score or 0.0)))
-    outcome = SearchOutcome(hits=hits, total=total, facets=counts, terms=query_terms(searcher, parsed))
+            order = np.argsort(-engine.updated[allowed], kind="stable")[:stop]
+            scores = np.zeros(len(allowed), dtype=np.float32)
+        else:
+            scores = engine.scores(allowed, _weighted_terms(parsed, words))
+            if len(words) > 1:
+                # Words side by side in a title, as typed, rank above the same words apart.
+                pairs = [engine.postings("title_pairs", f"{a}_{b}")[0] for a, b in zip(words, words[1:])]
+                in_phrase = reduce(lambda a, b: np.intersect1d(a, b, assume_unique=True), pairs)
+                scores[np.isin(allowed, in_phrase, assume_unique=True)] *= PHRASE_BOOST
+            if stop < len(allowed):
+                top = np.argpartition(-scores, stop - 1)[:stop]
+            else:
+                top = np.arange(len(allowed))
+            # Highest score first; equal scores by code, for a stable order.
+            order = top[np.lexsort((engine.code_rank[allowed[top]], -scores[top]))]
+        for index in order[start:stop]:
+            doc = int(allowed[index])
+            hits.append(Hit(int(engine.pid[doc]), engine.codes[doc], float(scores[index])))
+    outcome = SearchOutcome(hits=hits, total=total, facets=counts, terms=query_terms(searcher, parsed.rank))
     if total == 0 and request.text.strip():
-        outcome.suggestion = suggest(searcher, parsed, request.text)
+        outcome.suggestion = suggest(searcher, parsed.match, request.text)
     cache.put(cache_key, outcome)
     return outcome
 
 
 def suggest(searcher, parsed, text: str) -> str | None:
-    """A corrected query for "did you mean", from the folded and exact vocabularies."""
-    try:
-        corrected = searcher.correct_query(parsed, text, prefix=1, maxdist=2)
-    except Exception:
-        return None
-    if corrected.query != parsed and corrected.string and corrected.string.strip() != text.strip():
-        return corrected.string
-    return None
+    """ "Did you mean": each typed word that is not in the index replaced by the nearest
+    word of the diacritic-free vocabulary (at most two edits, same first letter)."""
+    reader = searcher.reader()
+    corrector = searcher.corrector("folded")
+    words, changed = [], False
+    for word in tokenize(text, subwords=False):
+        folded = fold_vietnamese(word)
+        if word in ("and", "or", "not") or ("folded", folded) in reader:
+            words.append(word)
+            continue
+        found = corrector.suggest(folded, limit=1, maxdist=2, prefix=1)
+        if found:
+            words.append(found[0])
+            changed = True
+        else:
+            words.append(word)
+    return " ".join(words) if changed else None

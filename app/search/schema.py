@@ -12,11 +12,16 @@ def build_schema() -> Schema:
     exact, folded = exact_analyzer(), folded_analyzer()
     return Schema(
         id=ID(stored=True, unique=True),
+        pid=NUMERIC(sortable=True, bits=64),  # the procedure id again, as a column for the engine
         code=ID(stored=True, sortable=True),
-        # Titles (source and translations) also go into body; the separate field lets a
-        # title match rank higher.
-        title=TEXT(analyzer=exact, field_boost=3.0, phrase=True),
+        # Every word of a procedure is in body (exact diacritics) and in folded (without);
+        # titles are written twice, which ranks a title match higher at no extra postings.
+        # Matching runs on folded + en; body only adds to the score of exact spellings.
         body=TEXT(analyzer=exact, phrase=True),
+        title=TEXT(analyzer=exact, phrase=False),  # short: only a ranking bonus
+        # Adjacent title words as single tokens ("đăng_ký"): a phrase bonus read from postings
+        # instead of position data.
+        title_pairs=KEYWORD(lowercase=False, scorable=False),
         folded=TEXT(analyzer=folded, phrase=True),
         en=TEXT(analyzer=english_analyzer(), phrase=True),
         agency=ID(sortable=True),

@@ -23,8 +23,11 @@ class Snippet:
     pieces: list[tuple[str, bool]]
 
 
-def _matches(text: str, terms: dict[str, set[str]]) -> list[tuple[int, int, str]]:
+def _matches(text: str, terms: dict[str, set[str]], probes: tuple[str, ...]) -> list[tuple[int, int, str]]:
     """(start, end, term) of each token of ``text`` that is one of the query terms."""
+    folded_text = fold_vietnamese(text.lower())
+    if not any(probe in folded_text for probe in probes):
+        return []  # cheap substring test first: most elements contain no query word
     exact, folded = terms.get("exact", set()), terms.get("folded", set())
     found = []
     for token in exact_analyzer()(text, chars=True, positions=True, mode="index"):
@@ -68,8 +71,11 @@ def best_snippet(record: dict, terms: dict[str, set[str]]) -> Snippet | None:
     """The element that matches the most distinct query terms (elements before titles)."""
     best = None
     best_rank = None
+    probes = tuple({fold_vietnamese(term) for group in ("exact", "folded") for term in terms.get(group, ())})
+    if not probes:
+        return None
     for kind, eid, text in element_texts(record):
-        spans = _matches(text, terms)
+        spans = _matches(text, terms, probes)
         if not spans:
             continue
         rank = (-len({term for _s, _e, term in spans}), KIND_ORDER.get(kind, 4))

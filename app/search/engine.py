@@ -1,0 +1,218 @@
+"""Set algebra and BM25 over cached posting arrays: the fast path of every query.
+
+Whoosh's matchers walk postings one document at a time in Python, which is what makes a plain
+Whoosh index slow on common words (every match must be visited for facet counts). Here each
+(field, term) a query needs is read once per index generation into two numpy arrays (document
+numbers and term frequencies) straight from Whoosh's posting blocks, and then:
+
+* the query tree (AND, OR, NOT of terms) becomes intersections, unions and differences of
+  sorted arrays; node types without an array form (phrases, prefixes, wildcards, ranges) ask
+  Whoosh for their documents;
+* scores are BM25 over the same arrays, vectorised, with per-field weights; exact spellings and
+  title words add to the score of documents that already match;
+* facet counts and filters, and sorting by code or date, use per-document arrays loaded from
+  Whoosh's columns once per generation.
+
+The posting blocks are read through attributes of Whoosh's ``whoosh3`` codec leaf matcher
+(``_read_ids``, ``_ids``, ``_weights``, ``_next_block``). The distribution is pinned; if those
+attributes are missing the code falls back to the public, slower ``all_ids``/``weight`` loop.
+"""
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from functools import reduce
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.util.numeric import byte_to_length
+
+from app.search import facets as facet_arrays
+from app.search.analysis import tokenize
+
+K1, B = 1.2, 0.75
+SCORED_FIELDS = ("folded", "en", "body", "title")
+_LENGTH_OF_BYTE = np.array([byte_to_length(value) for value in range(256)], dtype=np.float32)
+TERM_CACHE = 4096
+
+
+class Engine:
+    """Per-generation arrays of one open searcher. Thread-safe for readers."""
+
+    def __init__(self, searcher) -> None:
+        self.searcher = searcher
+        reader = searcher.reader()
+        self.size = reader.doc_count_all()
+        self.live = np.zeros(self.size, dtype=bool)
+        self.live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
+        self.all_live = np.flatnonzero(self.live)
+        self.facets = facet_arrays.load(searcher)
+        self.pid = self._numeric_column(reader, "pid", np.int64)
+        self.updated = self._numeric_column(reader, "updated", np.int64)
+        codes = [self._text(value) for value in reader.column_reader("code")][: self.size]
+        order = sorted(range(len(codes)), key=codes.__getitem__)
+        self.code_rank = np.empty(self.size, dtype=np.int64)
+        self.code_rank[order] = np.arange(len(order))
+        self.codes = codes
+        self.lengths = {field: self._lengths(reader, field) for field in SCORED_FIELDS}
+        self.avg_length = {field: float(lengths[self.live].mean()) if self.all_live.size else 1.0
+                           for field, lengths in self.lengths.items()}
+        self._terms: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._lock = threading.Lock()
+        tokenize("ไทย")  # loads PyThaiNLP's dictionary now rather than in the first Thai query
+
+    @staticmethod
+    def _text(value) -> str:
+        return value.decode("utf-8") if isinstance(value, bytes) else str(value or "")
+
+    def _numeric_column(self, reader, name: str, dtype) -> np.ndarray:
+        values = np.zeros(self.size, dtype=dtype)
+        for docnum, value in enumerate(reader.column_reader(name)):
+            if docnum >= self.size:
+                break
+            values[docnum] = value or 0
+        return values
+
+    def _lengths(self, reader, field: str) -> np.ndarray:
+        lengths = np.ones(self.size, dtype=np.float32)
+        for leaf, offset in reader.leaf_readers():
+            per_doc = getattr(leaf, "_perdoc", None)
+            if per_doc is not None and hasattr(per_doc, "doc_field_length_reader"):
+                get = per_doc.doc_field_length_reader(field, 0)
+            else:
+                def get(docnum, _leaf=leaf, _field=field):
+                    return _leaf.doc_field_length(docnum, _field, 0)
+            count = leaf.doc_count_all()
+            raw = np.fromiter((get(docnum) or 0 for docnum in range(count)), dtype=np.float32, count=count)
+            lengths[offset:offset + count] = np.maximum(raw, 1.0)
+        return lengths
+
+    # ----------------------------------------------------------------- postings
+
+    def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(document numbers, term frequencies) of a term, live documents only, cached."""
+        key = (field, text)
+        with self._lock:
+            cached = self._terms.get(key)
+            if cached is not None:
+                self._terms.move_to_end(key)
+                return cached
+        ids, weights = self._read_postings(field, text)
+        if ids.size:
+            keep = self.live[ids]
+            ids, weights = ids[keep], weights[keep]
+        with self._lock:
+            self._terms[key] = (ids, weights)
+            while len(self._terms) > TERM_CACHE:
+                self._terms.popitem(last=False)
+        return ids, weights
+
+    def _read_postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        id_parts, weight_parts = [], []
+        for leaf, offset in self.searcher.reader().leaf_readers():
+            if (field, text) not in leaf:
+                continue
+            matcher = leaf.postings(field, text)
+            ids, weights = _read_leaf(matcher)
+            id_parts.append(ids + offset)
+            weight_parts.append(weights)
+        if not id_parts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        ids = np.concatenate(id_parts)
+        weights = np.concatenate(weight_parts)
+        order = np.argsort(ids, kind="stable")
+        return ids[order], weights[order]
+
+    # ----------------------------------------------------------------- matching
+
+    def matches(self, node) -> np.ndarray:
+        """Sorted document numbers matching a parsed query."""
+        if isinstance(node, wq.Term):
+            return self.postings(node.fieldname, _text_of(node.text))[0]
+        if isinstance(node, wq.Every):
+            return self.all_live
+        if isinstance(node, wq.And):
+            positive = [self.matches(child) for child in node.subqueries if not isinstance(child, wq.Not)]
+            negative = [self.matches(child.query) for child in node.subqueries if isinstance(child, wq.Not)]
+            result = reduce(lambda a, b: np.intersect1d(a, b, assume_unique=True),
+                            sorted(positive, key=len)) if positive else self.all_live
+            for excluded in negative:
+                result = np.setdiff1d(result, excluded, assume_unique=True)
+            return result
+        if isinstance(node, wq.Or):
+            parts = [self.matches(child) for child in node.subqueries]
+            return reduce(np.union1d, parts) if parts else np.zeros(0, dtype=np.int64)
+        if isinstance(node, wq.AndNot):
+            return np.setdiff1d(self.matches(node.a), self.matches(node.b), assume_unique=True)
+        if isinstance(node, wq.Not):
+            return np.setdiff1d(self.all_live, self.matches(node.query), assume_unique=True)
+        if isinstance(node, wq.NullQuery.__class__):
+            return np.zeros(0, dtype=np.int64)
+        # Phrases, prefixes, wildcards, ranges: Whoosh's own matcher.
+        return np.unique(np.fromiter(node.docs(self.searcher), dtype=np.int64))
+
+    # ----------------------------------------------------------------- scoring
+
+    def scores(self, docs: np.ndarray, weighted_terms: list[tuple[str, str, float]]) -> np.ndarray:
+        """BM25 of each document of ``docs`` (sorted) for the weighted (field, term) list."""
+        total = np.zeros(len(docs), dtype=np.float32)
+        if not len(docs):
+            return total
+        live_count = max(1, self.all_live.size)
+        for field, text, weight in weighted_terms:
+            ids, tf = self.postings(field, text)
+            if not ids.size:
+                continue
+            where = np.searchsorted(docs, ids)
+            inside = where < len(docs)
+            inside[inside] = docs[where[inside]] == ids[inside]
+            if not inside.any():
+                continue
+            idf = math.log(1.0 + (live_count - ids.size + 0.5) / (ids.size + 0.5))
+            lengths = self.lengths[field][ids[inside]] if field in self.lengths else 1.0
+            avg = self.avg_length.get(field, 1.0) or 1.0
+            freq = tf[inside]
+            total[where[inside]] += weight * idf * freq * (K1 + 1) / (freq + K1 * (1 - B + B * lengths / avg))
+        return total
+
+
+def _text_of(value) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def _read_leaf(matcher) -> tuple[np.ndarray, np.ndarray]:
+    """All (ids, weights) of a leaf matcher, a block at a time."""
+    ids_parts, weight_parts = [], []
+    if all(hasattr(matcher, name) for name in ("_read_ids", "_read_weights", "_next_block", "_i")):
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            ids_parts.append(np.asarray(matcher._ids, dtype=np.int64))
+            weight_parts.append(np.asarray(matcher._weights, dtype=np.float32))
+            matcher._next_block()
+        if ids_parts:
+            return np.concatenate(ids_parts), np.concatenate(weight_parts)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    ids, weights = [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32)
+
+
+def positive_terms(node, negated: bool = False) -> list[tuple[str, str]]:
+    """The (field, text) terms of a query that are not under a NOT."""
+    if isinstance(node, wq.Not):
+        return []
+    if isinstance(node, wq.AndNot):
+        return positive_terms(node.a)
+    if isinstance(node, wq.Term):
+        return [(node.fieldname, _text_of(node.text))]
+    if isinstance(node, wq.Phrase):
+        return [(node.fieldname, word) for word in node.words]
+    found: list[tuple[str, str]] = []
+    for child in getattr(node, "subqueries", ()) or ():
+        found.extend(positive_terms(child))
+    return found

@@ -1,0 +1,132 @@
+"""Search benchmark: rebuild time and query latency at a given corpus size, with a baseline.
+
+Usage:
+    .venv/bin/python bench/search_bench.py --count 10000 [--procs 2] [--queries 200] [--workdir DIR]
+
+Generates the synthetic corpus, imports and publishes it into a fresh SQLite database, builds
+the index (timed), then runs a fixed set of 1-3 word queries drawn from the corpus
+vocabulary (seeded) through the full search service (facet counts over the whole result set,
+top 20, snippets with marked words, rows loaded from the database), each query once, cold
+result cache. The same queries then run through a plain Whoosh index with the default
+StandardAnalyzer (one text field, no facets, no snippets) as the baseline.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask_migrate import upgrade  # noqa: E402
+
+from app import create_app  # noqa: E402
+from app.catalog import synthetic  # noqa: E402
+from app.catalog.importer import import_file  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.search import baseline, querying, services, store  # noqa: E402
+from app.search.services import SearchRequest  # noqa: E402
+
+WORDS_PER_QUERY = (1, 1, 2, 2, 2, 3)
+
+
+def make_queries(count: int, seed: int) -> list[str]:
+    """Queries of 1-3 words taken from titles of the corpus (as users type them, some without
+    diacritics), with a facet filter on every fourth."""
+    rng = random.Random(seed)
+    titles = [r["title"] for r in synthetic.generate_records(2000, seed=7)]
+    queries = []
+    for _ in range(count):
+        words = rng.choice(titles).split()
+        n = min(rng.choice(WORDS_PER_QUERY), len(words))
+        start = rng.randrange(0, len(words) - n + 1)
+        queries.append(" ".join(words[start:start + n]).lower())
+    return queries
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--procs", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workdir", default=None, help="keep the database and indexes here")
+    parser.add_argument("--skip-baseline", action="store_true")
+    args = parser.parse_args()
+
+    tmp = None if args.workdir else tempfile.TemporaryDirectory()
+    folder = Path(args.workdir or tmp.name)
+    folder.mkdir(parents=True, exist_ok=True)
+    database = folder / f"bench-{args.count}.db"
+    fresh = not database.exists()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "INSTANCE_DIR": str(folder),
+                      "SECRET_KEY": "bench", "SEARCH_INDEX_DIR": str(folder / f"index-{args.count}"),
+                      "SEARCH_INDEXER": "off"})
+    with app.app_context():
+        upgrade()
+        if fresh:
+            corpus = folder / f"corpus-{args.count}.jsonl"
+            with corpus.open("w", encoding="utf-8") as out:
+                synthetic.write_jsonl(out, args.count, args.seed)
+            started = time.perf_counter()
+            import_file(corpus, publish=True)
+            print(f"import of {args.count:,} procedures: {time.perf_counter() - started:.1f} s")
+        started = time.perf_counter()
+        state = services.reindex(procs=args.procs)
+        build = time.perf_counter() - started
+        size = store.folder_size(store.current(app.config["SEARCH_INDEX_DIR"]).path)
+        print(f"rebuild: {state['documents']:,} documents in {build:.1f} s "
+              f"({state['documents'] / build:,.0f} docs/s, procs={args.procs}), {size / 1e6:.0f} MB")
+
+        queries = make_queries(args.queries, args.seed)
+        services.search(SearchRequest(text="warm up"))  # opens the searcher, loads facet arrays
+        timings, totals = [], []
+        for text in queries:
+            querying.cache._items.clear()
+            started = time.perf_counter()
+            page = services.search(SearchRequest(text=text, per_page=20))
+            timings.append((time.perf_counter() - started) * 1000)
+            totals.append(page.total)
+        db.session.remove()
+
+        base_timings: list[float] = []
+        base_build = None
+        if not args.skip_baseline:
+            base_folder = folder / f"baseline-{args.count}"
+            if not base_folder.exists():
+                base_build = baseline.build(base_folder)
+            plain = baseline.BaselineSearcher(base_folder)
+            plain.search("warm up")
+            for text in queries:
+                started = time.perf_counter()
+                plain.search(text)
+                base_timings.append((time.perf_counter() - started) * 1000)
+            plain.close()
+        store.searchers.clear()
+
+    p50, p95 = statistics.median(timings), percentile(timings, 0.95)
+    print(f"queries: {len(queries)}, median hits {statistics.median(totals):,.0f}")
+    print()
+    print("| corpus | index | rebuild | query p50 | query p95 |")
+    print("|---:|---|---:|---:|---:|")
+    print(f"| {args.count:,} | ours (facets + snippets, top 20) | {build:.0f} s | {p50:.1f} ms | {p95:.1f} ms |")
+    if base_timings:
+        b50, b95 = statistics.median(base_timings), percentile(base_timings, 0.95)
+        built = f"{base_build['seconds']:.0f} s" if base_build else "(kept)"
+        print(f"| {args.count:,} | plain Whoosh, StandardAnalyzer (no facets) | {built} | {b50:.1f} ms | {b95:.1f} ms |")
+        print(f"| | ratio ours / plain | | {p50 / b50:.2f} | {p95 / b95:.2f} |")
+    if tmp:
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
