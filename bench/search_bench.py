@@ -57,7 +57,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--procs", type=int, default=1)
+    parser.add_argument("--procs", type=int, default=None, help="writer processes (default: per core)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", default=None, help="keep the database and indexes here")
     parser.add_argument("--skip-baseline", action="store_true")

@@ -34,10 +34,10 @@ def query_command(text: str, as_json: bool, limit: int):
 
 
 @search_cli.command("reindex")
-@click.option("--procs", type=click.IntRange(1, 8), default=1, show_default=True,
-              help="Writer processes (Whoosh multiprocessing writer).")
+@click.option("--procs", type=click.IntRange(1, 8), default=None,
+              help="Writer processes (Whoosh multiprocessing writer); default: one per core, at most 4.")
 @with_appcontext
-def reindex_command(procs: int):
+def reindex_command(procs: int | None):
     """Rebuild the index from the database into a fresh folder, then switch to it."""
     with click.progressbar(length=1, label="indexing") as bar:
         def progress(done: int, total: int) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -74,13 +75,19 @@ def apply_pending(limit: int = BATCH) -> int:
     return len(events)
 
 
-def rebuild(progress: Callable[[int, int], None] | None = None, procs: int = 1) -> dict:
+def default_procs() -> int:
+    """Writer processes for a rebuild: one per core, at most four."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def rebuild(progress: Callable[[int, int], None] | None = None, procs: int | None = None) -> dict:
     """Build a fresh generation from the database and switch to it atomically.
 
     The outbox position is taken before reading, so events that arrive during the build are
     applied again afterwards (harmless, see module docstring).
     """
     folder = _index_dir()
+    procs = procs or default_procs()
     start_seq = _last_outbox_seq()
     total = len(documents.searchable_ids())
     generation = store.new_generation(folder)

@@ -17,7 +17,7 @@ def build_schema() -> Schema:
         # Every word of a procedure is in body (exact diacritics) and in folded (without);
         # titles are written twice, which ranks a title match higher at no extra postings.
         # Matching runs on folded + en; body only adds to the score of exact spellings.
-        body=TEXT(analyzer=exact, phrase=True),
+        body=TEXT(analyzer=exact, phrase=False),  # scoring only: phrases run on folded
         title=TEXT(analyzer=exact, phrase=False),  # short: only a ranking bonus
         # Adjacent title words as single tokens ("đăng_ký"): a phrase bonus read from postings
         # instead of position data.

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import defer, selectinload
 
 from app.catalog.models import Procedure, ProcedureVersion, PublicationEvent
 from app.extensions import db
@@ -60,7 +61,8 @@ def search(request: SearchRequest) -> SearchPage:
     ids = [hit.procedure_id for hit in outcome.hits]
     rows = {procedure.id: (procedure, version) for procedure, version in db.session.execute(
         select(Procedure, ProcedureVersion).join(ProcedureVersion, ProcedureVersion.id == Procedure.current_version_id)
-        .where(Procedure.id.in_(ids)))} if ids else {}
+        .where(Procedure.id.in_(ids))
+        .options(defer(ProcedureVersion.changes), selectinload(ProcedureVersion.translations)))} if ids else {}
     items = []
     for hit in outcome.hits:
         if hit.procedure_id not in rows:
@@ -83,7 +85,7 @@ def apply_pending() -> int:
     return indexer.apply_pending()
 
 
-def reindex(progress=None, procs: int = 1) -> dict:
+def reindex(progress=None, procs: int | None = None) -> dict:
     state = indexer.rebuild(progress=progress, procs=procs)
     return state
 

@@ -7,11 +7,13 @@ contains markup is shown as text.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from app.search.analysis import exact_analyzer, fold_vietnamese
 from app.search.documents import element_texts
 
 CONTEXT_CHARS = 90
+CANDIDATES = 4
 KIND_ORDER = {"document": 0, "field": 0, "step": 1, "fee": 1, "channel": 1, "requirement": 1, "legal": 1,
               "summary": 2, "result": 2, "translation": 3, "other": 4, "title": 5}
 
@@ -23,19 +25,21 @@ class Snippet:
     pieces: list[tuple[str, bool]]
 
 
-def _matches(text: str, terms: dict[str, set[str]], probes: tuple[str, ...]) -> list[tuple[int, int, str]]:
+@lru_cache(maxsize=65536)
+def _fold_word(word: str) -> str:
+    return fold_vietnamese(word)
+
+
+def _matches(text: str, terms: dict[str, set[str]], probes: tuple[str, ...] = ()) -> list[tuple[int, int, str]]:
     """(start, end, term) of each token of ``text`` that is one of the query terms."""
-    folded_text = fold_vietnamese(text.lower())
-    if not any(probe in folded_text for probe in probes):
-        return []  # cheap substring test first: most elements contain no query word
     exact, folded = terms.get("exact", set()), terms.get("folded", set())
     found = []
     for token in exact_analyzer()(text, chars=True, positions=True, mode="index"):
         word = token.text
         if word in exact:
             found.append((token.startchar, token.endchar, word))
-        elif folded and fold_vietnamese(word) in folded:
-            found.append((token.startchar, token.endchar, fold_vietnamese(word)))
+        elif folded and _fold_word(word) in folded:
+            found.append((token.startchar, token.endchar, _fold_word(word)))
     return found
 
 
@@ -68,17 +72,28 @@ def _pieces(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[str, boo
 
 
 def best_snippet(record: dict, terms: dict[str, set[str]]) -> Snippet | None:
-    """The element that matches the most distinct query terms (elements before titles)."""
-    best = None
-    best_rank = None
+    """The element that matches the most distinct query terms (elements before titles).
+
+    A substring test ranks the elements first; only the few best are tokenized to confirm
+    whole-word matches and to find the spans to mark.
+    """
     probes = tuple({fold_vietnamese(term) for group in ("exact", "folded") for term in terms.get(group, ())})
     if not probes:
         return None
-    for kind, eid, text in element_texts(record):
+    candidates = []
+    for position, (kind, eid, text) in enumerate(element_texts(record)):
+        folded_text = fold_vietnamese(text.lower())
+        hits = sum(1 for probe in probes if probe in folded_text)
+        if hits:
+            candidates.append((-hits, KIND_ORDER.get(kind, 4), position, kind, eid, text))
+    candidates.sort()
+    best = None
+    best_rank = None
+    for _hits, order, _position, kind, eid, text in candidates[:CANDIDATES]:
         spans = _matches(text, terms, probes)
         if not spans:
             continue
-        rank = (-len({term for _s, _e, term in spans}), KIND_ORDER.get(kind, 4))
+        rank = (-len({term for _s, _e, term in spans}), order)
         if best_rank is None or rank < best_rank:
             best, best_rank = (kind, eid, text, spans), rank
     if best is None:
