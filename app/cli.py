@@ -1,4 +1,4 @@
-"""``flask bootstrap``: prepare an empty installation (first admin, demo catalog)."""
+"""``flask bootstrap``: prepare an empty installation (first admin, demo catalog, search index)."""
 from __future__ import annotations
 
 import click
@@ -7,12 +7,13 @@ from flask.cli import with_appcontext
 
 from app.auth.services import ensure_first_admin
 from app.catalog.demo import catalog_is_empty, load_demo
+from app.search import services as search
 
 
 @click.command("bootstrap")
 @with_appcontext
 def bootstrap_command():
-    """Create the first admin and load the demo catalog when the database is empty."""
+    """Create the first admin, load the demo catalog and build the search index, where missing."""
     password = ensure_first_admin()
     if password:
         click.echo("=" * 64)
@@ -24,3 +25,6 @@ def bootstrap_command():
     if current_app.config["LOAD_DEMO_DATA"] and catalog_is_empty():
         result = load_demo()
         click.echo(f"Loaded the demo catalog: {result.new_procedures} procedures.")
+    if not search.index_exists():
+        state = search.reindex()
+        click.echo(f"Built the search index: {state['documents']} procedures.")

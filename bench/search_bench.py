@@ -61,6 +61,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", default=None, help="keep the database and indexes here")
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--keep-index", action="store_true", help="reuse an index left in --workdir")
     args = parser.parse_args()
 
     tmp = None if args.workdir else tempfile.TemporaryDirectory()
@@ -81,8 +82,12 @@ def main() -> None:
             import_file(corpus, publish=True)
             print(f"import of {args.count:,} procedures: {time.perf_counter() - started:.1f} s")
         started = time.perf_counter()
-        state = services.reindex(procs=args.procs)
-        build = time.perf_counter() - started
+        if args.keep_index and store.current(app.config["SEARCH_INDEX_DIR"]) is not None:
+            state = store.read_state(store.current(app.config["SEARCH_INDEX_DIR"]).path)
+            build = state.get("build_seconds", 0.0)
+        else:
+            state = services.reindex(procs=args.procs)
+            build = time.perf_counter() - started
         size = store.folder_size(store.current(app.config["SEARCH_INDEX_DIR"]).path)
         print(f"rebuild: {state['documents']:,} documents in {build:.1f} s "
               f"({state['documents'] / build:,.0f} docs/s, procs={args.procs}), {size / 1e6:.0f} MB")

@@ -12,9 +12,12 @@ from sqlalchemy import select
 
 from app.catalog.models import Procedure, ProcedureVersion
 from app.extensions import db
-from app.search.analysis import tokenize
+from app.search.analysis import fold_vietnamese, tokenize
 
 SEARCHABLE_STATUSES = ("published", "abolished")
+# Parts whose adjacent syllables are indexed as pairs (the phrase bonus): what reviewers name
+# when they search (documents, form fields, fees, requirements), not the long step texts.
+PAIR_KINDS = ("title", "summary", "document", "field", "fee", "requirement", "result")
 
 
 def element_texts(record: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -69,6 +72,7 @@ def build_document(procedure_id: int, code: str, status: str, updated, record: d
         "body": body,
         "title": " \n".join(titles),
         "title_pairs": " ".join(title_pairs(title) for title in titles),
+        "pairs": folded_pairs(" \n".join([*titles] + [text for kind, _eid, text in texts if kind in PAIR_KINDS])),
         "folded": body,
         "en": " \n".join(english),
         "agency": record["agency"],
@@ -85,6 +89,12 @@ def build_document(procedure_id: int, code: str, status: str, updated, record: d
 def title_pairs(text: str) -> str:
     """Adjacent word pairs of a title, joined by "_", space-separated."""
     words = tokenize(text, subwords=False)
+    return " ".join(f"{a}_{b}" for a, b in zip(words, words[1:]))
+
+
+def folded_pairs(text: str) -> str:
+    """Adjacent word pairs of a text without diacritics, joined by "_", space-separated."""
+    words = [fold_vietnamese(word) for word in tokenize(text, subwords=False)]
     return " ".join(f"{a}_{b}" for a, b in zip(words, words[1:]))
 
 

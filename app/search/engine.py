@@ -32,7 +32,7 @@ from app.search import facets as facet_arrays
 from app.search.analysis import tokenize
 
 K1, B = 1.2, 0.75
-SCORED_FIELDS = ("folded", "en", "body", "title")
+SCORED_FIELDS = ("folded", "en", "body", "title", "pairs")
 _LENGTH_OF_BYTE = np.array([byte_to_length(value) for value in range(256)], dtype=np.float32)
 TERM_CACHE = 4096
 

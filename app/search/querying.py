@@ -24,6 +24,7 @@ MATCH_FIELDS = ("folded", "en")
 TITLE_BOOST = 1.5
 EXACT_WEIGHT = 0.5
 PHRASE_BOOST = 1.5
+PAIR_WEIGHT = 1.5
 SORTS = ("relevance", "code", "newest")
 MAX_QUERY_LENGTH = 500
 CACHE_SIZE = 256
@@ -159,6 +160,8 @@ def _weighted_terms(parsed: ParsedQuery, words: list[str]) -> list[tuple[str, st
              if field in ("folded", "en")]
     terms += [("body", word, EXACT_WEIGHT) for word in words]
     terms += [("title", word, TITLE_BOOST) for word in words]
+    folded = [fold_vietnamese(word) for word in words]
+    terms += [("pairs", f"{a}_{b}", PAIR_WEIGHT) for a, b in zip(folded, folded[1:])]
     return terms
 
 

@@ -22,6 +22,10 @@ def build_schema() -> Schema:
         # Adjacent title words as single tokens ("đăng_ký"): a phrase bonus read from postings
         # instead of position data.
         title_pairs=KEYWORD(lowercase=False, scorable=False),
+        # Adjacent syllables, folded ("so_ho", "ho_khau"), of the parts in documents.PAIR_KINDS.
+        # Vietnamese words are several syllables long: documents holding the typed syllables
+        # side by side rank first.
+        pairs=KEYWORD(lowercase=False, scorable=True),
         folded=TEXT(analyzer=folded, phrase=True),
         en=TEXT(analyzer=english_analyzer(), phrase=True),
         agency=ID(sortable=True),

@@ -81,6 +81,10 @@ def search_json(text: str, limit: int = 10) -> list[dict[str, Any]]:
             for item in page.items]
 
 
+def index_exists() -> bool:
+    return store.current(_folder()) is not None
+
+
 def apply_pending() -> int:
     return indexer.apply_pending()
 
