@@ -68,7 +68,7 @@ def search(request: SearchRequest) -> SearchPage:
         if hit.procedure_id not in rows:
             continue  # removed from the database since the index saw it; the indexer catches up
         procedure, version = rows[hit.procedure_id]
-        items.append(ResultItem(procedure, version, hit.score, snippets.best_snippet(version.record, outcome.terms)))
+        items.append(ResultItem(procedure, version, hit.score, snippets.best_snippet(version.record, outcome.terms, cache_key=version.content_hash)))
     return SearchPage(request, items, outcome.total, outcome.facets, outcome.suggestion)
 
 

@@ -6,14 +6,17 @@ contains markup is shown as text.
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
-from app.search.analysis import exact_analyzer, fold_vietnamese
+from app.search.analysis import fold_vietnamese, token_spans
 from app.search.documents import element_texts
 
 CONTEXT_CHARS = 90
-CANDIDATES = 4
+CANDIDATES = 3
+FOLDED_CACHE = 2048
 KIND_ORDER = {"document": 0, "field": 0, "step": 1, "fee": 1, "channel": 1, "requirement": 1, "legal": 1,
               "summary": 2, "result": 2, "translation": 3, "other": 4, "title": 5}
 
@@ -30,16 +33,28 @@ def _fold_word(word: str) -> str:
     return fold_vietnamese(word)
 
 
-def _matches(text: str, terms: dict[str, set[str]], probes: tuple[str, ...] = ()) -> list[tuple[int, int, str]]:
-    """(start, end, term) of each token of ``text`` that is one of the query terms."""
+def _matches(text: str, terms: dict[str, set[str]], window: tuple[int, int] | None = None
+             ) -> list[tuple[int, int, str]]:
+    """(start, end, term) of each token of ``text`` that is one of the query terms.
+
+    With ``window``, only that slice is tokenized (offsets stay those of ``text``).
+    """
     exact, folded = terms.get("exact", set()), terms.get("folded", set())
+    offset = 0
+    if window is not None:
+        start, end = window
+        # Widen to word boundaries so that no word is cut in two.
+        while start > 0 and not text[start - 1].isspace():
+            start -= 1
+        while end < len(text) and not text[end].isspace():
+            end += 1
+        offset, text = start, text[start:end]
     found = []
-    for token in exact_analyzer()(text, chars=True, positions=True, mode="index"):
-        word = token.text
+    for word, _position, start, end in token_spans(text):
         if word in exact:
-            found.append((token.startchar, token.endchar, word))
+            found.append((offset + start, offset + end, word))
         elif folded and _fold_word(word) in folded:
-            found.append((token.startchar, token.endchar, _fold_word(word)))
+            found.append((offset + start, offset + end, _fold_word(word)))
     return found
 
 
@@ -71,26 +86,51 @@ def _pieces(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[str, boo
     return pieces
 
 
-def best_snippet(record: dict, terms: dict[str, set[str]]) -> Snippet | None:
+_folded_cache: OrderedDict[str, list[tuple[str, str, str, str]]] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _folded_elements(record: dict, cache_key: str | None) -> list[tuple[str, str, str, str]]:
+    """(kind, id, text, folded lower-case text) of each element, cached per version."""
+    if cache_key is not None:
+        with _cache_lock:
+            cached = _folded_cache.get(cache_key)
+            if cached is not None:
+                _folded_cache.move_to_end(cache_key)
+                return cached
+    elements = [(kind, eid, text, fold_vietnamese(text.lower())) for kind, eid, text in element_texts(record)]
+    if cache_key is not None:
+        with _cache_lock:
+            _folded_cache[cache_key] = elements
+            while len(_folded_cache) > FOLDED_CACHE:
+                _folded_cache.popitem(last=False)
+    return elements
+
+
+def best_snippet(record: dict, terms: dict[str, set[str]], cache_key: str | None = None) -> Snippet | None:
     """The element that matches the most distinct query terms (elements before titles).
 
-    A substring test ranks the elements first; only the few best are tokenized to confirm
-    whole-word matches and to find the spans to mark.
+    A substring test on the folded text ranks the elements first; only the best few are
+    tokenized, around their first match, to confirm whole-word matches and find the spans.
+    ``cache_key`` (the version's content hash) lets repeated hits reuse the folded texts.
     """
     probes = tuple({fold_vietnamese(term) for group in ("exact", "folded") for term in terms.get(group, ())})
     if not probes:
         return None
     candidates = []
-    for position, (kind, eid, text) in enumerate(element_texts(record)):
-        folded_text = fold_vietnamese(text.lower())
-        hits = sum(1 for probe in probes if probe in folded_text)
-        if hits:
-            candidates.append((-hits, KIND_ORDER.get(kind, 4), position, kind, eid, text))
-    candidates.sort()
+    for position, (kind, eid, text, folded_text) in enumerate(_folded_elements(record, cache_key)):
+        found = [folded_text.find(probe) for probe in probes]
+        found = [index for index in found if index >= 0]
+        if found and len(folded_text) == len(text):
+            candidates.append((-len(found), KIND_ORDER.get(kind, 4), position, kind, eid, text,
+                               (max(0, min(found) - 2 * CONTEXT_CHARS), max(found) + 2 * CONTEXT_CHARS)))
+        elif found:  # lengths differ (rare characters): tokenize the whole text
+            candidates.append((-len(found), KIND_ORDER.get(kind, 4), position, kind, eid, text, None))
+    candidates.sort(key=lambda item: item[:3])
     best = None
     best_rank = None
-    for _hits, order, _position, kind, eid, text in candidates[:CANDIDATES]:
-        spans = _matches(text, terms, probes)
+    for _hits, order, _position, kind, eid, text, window in candidates[:CANDIDATES]:
+        spans = _matches(text, terms, window)
         if not spans:
             continue
         rank = (-len({term for _s, _e, term in spans}), order)
