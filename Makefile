@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test browser-deps install migrate clean-index
+.PHONY: run test browser-deps install migrate clean-index translations
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,11 @@ install: $(STAMP)
 migrate: $(STAMP)
 	$(BIN)/flask db upgrade
 
-run: migrate
+# The compiled catalogs (.mo) are not in git: build them from the .po files before running or testing.
+translations: $(STAMP)
+	$(BIN)/flask translate compile
+
+run: migrate translations
 	$(BIN)/flask bootstrap
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
@@ -31,5 +35,5 @@ browser-deps:
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi; \
 	fi
 
-test: $(STAMP) browser-deps
+test: $(STAMP) browser-deps translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

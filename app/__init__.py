@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import flask_babel
 from flask import Flask
 
 from app.config import PROJECT_ROOT, load_config
@@ -38,6 +39,18 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    # {% trans %} blocks render with their whitespace trimmed, as babel.cfg extracts them.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    # Flask-Babel keeps the chosen locale on ``g``, which lives as long as the app context; a
+    # context that spans several requests (the test suite's) must not reuse an earlier choice.
+    app.before_request(flask_babel.refresh)
+    if app.config.get("PSEUDO_LOCALE"):
+        from app.i18n.catalogs import PSEUDO_LOCALE, po_path
+
+        folders = app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")
+        if not any(po_path(PSEUDO_LOCALE, Path(folder)).with_suffix(".mo").exists() for folder in folders):
+            app.logger.warning("PSEUDO_LOCALE is on but there is no %s catalog: run `flask translate pseudo`",
+                               PSEUDO_LOCALE)
     htmx.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -52,6 +65,7 @@ def _init_extensions(app: Flask) -> None:
     # Import every model so that metadata (and Alembic) see all tables.
     import app.audit.models  # noqa: F401
     import app.catalog.models  # noqa: F401
+    import app.review.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -70,12 +84,14 @@ def _register_cli(app: Flask) -> None:
     from app.auth.cli import users_cli
     from app.catalog.cli import procedures_cli
     from app.cli import bootstrap_command
+    from app.i18n.cli import translate_cli
     from app.search.cli import search_cli
 
     app.cli.add_command(search_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(procedures_cli)
     app.cli.add_command(bootstrap_command)
+    app.cli.add_command(translate_cli)
 
 
 def _register_web(app: Flask) -> None:

@@ -66,6 +66,8 @@ def load_config(instance_dir: Path | None = None) -> dict:
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE") or "Asia/Ho_Chi_Minh",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
         "SUPPORTED_LOCALES": SUPPORTED_LOCALES,
+        # Developers: make the pseudo-locale xx (`flask translate pseudo`) selectable.
+        "PSEUDO_LOCALE": os.environ.get("PSEUDO_LOCALE", "0") in ("1", "true", "yes"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") in ("1", "true", "yes"),

@@ -1,6 +1,11 @@
 """Fixtures: an app per test on a real database (SQLite by default, or TEST_DATABASE_URL),
 migrated once per session with Alembic and emptied after every test; a temporary index
-folder; a test client that sends the CSRF token the way the pages do; users by role."""
+folder; a test client that sends the CSRF token the way the pages do; users by role.
+
+The interface catalogs are compiled once per session from the .po files into a temporary
+folder (with the pseudo-locale xx generated from the .pot), so the suite always runs on the
+catalogs as they are in the tree, never on stale .mo files. Tests render English (the source
+language) unless they choose a locale: most assertions name English interface text."""
 from __future__ import annotations
 
 import os
@@ -16,6 +21,7 @@ from app import create_app
 from app.auth import services as accounts
 from app.auth.models import ROLES
 from app.extensions import db
+from app.i18n import catalogs
 
 TEST_PASSWORD = "correct horse battery"
 EXAMPLE_FILE = Path(__file__).resolve().parent.parent / "app" / "catalog" / "schema" / "example.jsonl"
@@ -49,6 +55,16 @@ def _test_database_url(tmp_path_factory) -> str:
     if url:
         return url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def translations_dir(tmp_path_factory) -> Path:
+    """The catalogs of the tree compiled into a temporary folder, plus the pseudo-locale."""
+    folder = tmp_path_factory.mktemp("translations")
+    locales = [locale for locale in catalogs.SUPPORTED_LOCALES if catalogs.po_path(locale).exists()]
+    catalogs.compile_catalogs(catalogs.TRANSLATIONS_DIR, folder, locales)
+    catalogs.make_pseudo(catalogs.TEMPLATE_FILE, folder)
+    return folder
 
 
 @pytest.fixture(scope="session")
@@ -93,8 +109,10 @@ def _empty_all_tables() -> None:
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
-    app = create_app(_config(database_url, tmp_path))
+def app(database_url, translations_dir, tmp_path):
+    app = create_app({**_config(database_url, tmp_path),
+                      "BABEL_TRANSLATION_DIRECTORIES": str(translations_dir),
+                      "BABEL_DEFAULT_LOCALE": "en"})
     app.test_client_class = CsrfClient
     with app.app_context():
         yield app

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -99,7 +100,7 @@ def imports():
         upload = form.file.data
         path = save_upload(upload)
         job = start_import_job(path, filename=upload.filename or "upload.jsonl", publish=form.publish.data,
-                               user=current_user, locale=str(get_locale()))
+                               user=current_user, locale=get_locale())
         return redirect(url_for("admin.import_job", job_id=job.id))
     if request.method == "POST":
         status = 400
@@ -130,7 +131,8 @@ def publish_batch(batch_id: int):
         flash(str(exc), "error")
     else:
         db.session.commit()
-        flash(_("Batch %(id)s published: %(count)s procedures changed status.", id=batch.id, count=count),
+        flash(ngettext("Batch %(id)s published: %(num)s procedure changed status.",
+                       "Batch %(id)s published: %(num)s procedures changed status.", count, id=batch.id),
               "success")
     return redirect(url_for("admin.imports"))
 

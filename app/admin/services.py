@@ -31,8 +31,12 @@ def save_upload(storage) -> Path:
     return path
 
 
-def start_import_job(path: Path, *, filename: str, publish: bool, user, locale: str) -> jobs.Job:
-    """Import an uploaded file in the background; the job page polls its progress."""
+def start_import_job(path: Path, *, filename: str, publish: bool, user, locale) -> jobs.Job:
+    """Import an uploaded file in the background; the job page polls its progress.
+
+    ``locale`` (the requesting user's, a ``babel.Locale`` or a code) is the language of the
+    job's messages; a Locale object also carries the pseudo-locale, which has no CLDR code.
+    """
     app = current_app._get_current_object()
     user_id = user.id
 

@@ -9,18 +9,23 @@ STATUS = {
     "published": lazy_pgettext("procedure status", "Published"),
     "abolished": lazy_pgettext("procedure status", "Abolished"),
 }
+# TRANSLATORS: kind of procedure: for citizens and businesses (external) or inside the administration (internal).
 KIND = {"external": _l("External"), "internal": _l("Internal")}
 LEVEL = {
+    # TRANSLATORS: administrative level that carries out a procedure (central, province, district, commune).
     "central": _l("Central"),
     "province": _l("Province"),
     "district": _l("District"),
     "commune": _l("Commune"),
 }
+# TRANSLATORS: level of online public service of a procedure.
 ONLINE_LEVEL = {"none": _l("Not online"), "partial": _l("Partly online"), "full": _l("Fully online")}
+# TRANSLATORS: how a dossier is submitted.
 CHANNEL = {"in_person": _l("In person"), "online": _l("Online"), "post": _l("By post")}
 TIME_UNIT = {"hours": _l("hours"), "days": _l("days"), "working_days": _l("working days"), "months": _l("months")}
 LANGUAGE = {"vi": _l("Vietnamese"), "th": _l("Thai"), "en": _l("English")}
 ELEMENT_KIND = {
+    # TRANSLATORS: a general attribute of a procedure (title, agency, sector...), in the list of changes.
     "property": _l("Property"),
     "step": _l("Step"),
     "channel": _l("Channel"),

@@ -142,8 +142,10 @@ def publish_procedure(procedure: Procedure, actor) -> None:
 def abolish_procedure(procedure: Procedure, actor, reason: str = "") -> None:
     """Mark a published procedure as abolished; it stays in the catalog with that status."""
     if procedure.status != "published":
+        from app.catalog.labels import STATUS
+
         raise PublicationError(_("only a published procedure can be abolished; %(code)s is %(status)s",
-                                 code=procedure.code, status=procedure.status))
+                                 code=procedure.code, status=STATUS.get(procedure.status, procedure.status)))
     (target,) = _targets(V.c.id == procedure.current_version_id)
     _apply([(target, "abolished")], actor, reason)
 

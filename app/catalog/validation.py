@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 import fastjsonschema
 from jsonschema import Draft202012Validator
 
@@ -59,7 +60,8 @@ class ImportRejected(Exception):
     """Raised when a file has errors; nothing was written."""
 
     def __init__(self, report: ValidationReport):
-        super().__init__(_("%(count)s error(s) in the import file", count=report.error_count))
+        super().__init__(ngettext("%(num)s error in the import file", "%(num)s errors in the import file",
+                                  report.error_count))
         self.report = report
 
 
@@ -128,6 +130,25 @@ def iter_raw_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
         yield number, line
 
 
+def _json_reason(message: str) -> str:
+    """The reason of a JSON syntax error in the interface language (Python's json module
+    words it in English)."""
+    reasons = {
+        "Expecting value": _("a value was expected"),
+        "Expecting property name enclosed in double quotes": _("a property name in double quotes was expected"),
+        "Expecting ',' delimiter": _("a comma was expected"),
+        "Expecting ':' delimiter": _("a colon was expected"),
+        "Unterminated string starting at": _("a string is not closed"),
+        "Invalid control character at": _("a control character is not allowed here"),
+        "Invalid \\escape": _("an invalid escape sequence"),
+        "Invalid \\uXXXX escape": _("an invalid \\uXXXX escape sequence"),
+        "Extra data": _("more data after the JSON object"),
+        "Illegal trailing comma before end of object": _("a comma before the end of the object"),
+        "Illegal trailing comma before end of array": _("a comma before the end of the list"),
+    }
+    return reasons.get(message, message)
+
+
 def parse_line(number: int, raw: bytes | None) -> tuple[dict[str, Any] | None, LineError | None]:
     """Decode and parse one line; blank lines give (None, None)."""
     if raw is None:
@@ -143,7 +164,7 @@ def parse_line(number: int, raw: bytes | None) -> tuple[dict[str, Any] | None, L
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         return None, LineError(number, "", _("invalid JSON: %(reason)s at column %(column)s",
-                                             reason=exc.msg, column=exc.colno))
+                                             reason=_json_reason(exc.msg), column=exc.colno))
     if not isinstance(value, dict):
         return None, LineError(number, "$", _("the line is not a JSON object but %(kind)s",
                                               kind=type(value).__name__))

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, request, session, url_for
+from flask import Blueprint, redirect, request, session, url_for
 from flask_login import current_user
 
 from app.auth.access import public
 from app.extensions import db
+from app.i18n.locale import selectable_locales
 
 bp = Blueprint("i18n", __name__)
 
@@ -16,7 +17,7 @@ bp = Blueprint("i18n", __name__)
 @public
 def switch_locale():
     locale = request.form.get("locale", "")
-    if locale in current_app.config["SUPPORTED_LOCALES"]:
+    if locale in selectable_locales():
         session["locale"] = locale
         if current_user.is_authenticated:
             current_user.locale = locale

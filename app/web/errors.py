@@ -22,19 +22,26 @@ def register(app) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        # Werkzeug's names and descriptions are English only: every status shown gets our text.
         titles = {
+            400: _("Bad request"),
+            401: _("Sign-in required"),
             403: _("Not allowed"),
             404: _("Not found"),
             405: _("Method not allowed"),
             413: _("File too large"),
         }
         messages = {
+            400: _("The request could not be understood. Go back and try again."),
+            401: _("Sign in to see this page."),
             403: _("Your role does not allow this page or action."),
             404: _("There is nothing at this address."),
+            405: _("This address does not accept this kind of request."),
             413: _("The file is larger than the upload limit."),
         }
-        return _render(error.code or 500, titles.get(error.code, error.name),
-                       messages.get(error.code, error.description or ""))
+        code = error.code or 500
+        return _render(code, titles.get(code, _("Error")),
+                       messages.get(code, _("The request could not be completed.")))
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

@@ -1,17 +1,45 @@
-"""Template filters and globals: locale-aware numbers, money and dates."""
+"""Template filters and globals: locale-aware numbers, money and dates, all formatted by Babel.
+
+Thai dates are shown in the Buddhist era (B.E. = Gregorian year + 543), as Thai government
+documents write them: 6 สิงหาคม 2566 for 2023-08-06. Babel formats the Gregorian calendar only,
+so for Thai the CLDR pattern is rewritten before formatting: each year field becomes the
+Buddhist-era year as a quoted literal, and the era field (ค.ศ., "Christian era") is dropped.
+Rewriting the pattern, not the formatted text, keeps two-digit years and digits of the day or
+time that happen to equal the year correct.
+"""
 from __future__ import annotations
 
 import json
 from datetime import date, datetime
 
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
-from flask_babel import gettext as _
+from babel import Locale
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale, to_user_timezone
+from markupsafe import Markup, escape
+
+BUDDHIST_ERA_OFFSET = 543
+BUDDHIST_ERA_LOCALES = ("th",)
+# The date pattern of each interface language: a CLDR length or a Babel pattern.
+# vi: dd/MM/yyyy, as Vietnamese administrative documents and the national portal write dates
+# (CLDR's short form has a two-digit year, its medium form "6 thg 8, 2023" is unusual).
+DATE_FORMATS = {"vi": "dd/MM/y", "th": "long", "en": "medium"}
+# Date part of a date and time (time part: the locale's short time, joined the locale's way).
+DATETIME_DATE_FORMATS = {"vi": "dd/MM/y", "th": "medium", "en": "medium"}
+_PATTERN_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _locale() -> Locale:
+    return get_locale() or Locale.parse("en")
+
+
+def _language(locale: Locale) -> str:
+    return str(locale).split("_")[0]
 
 
 def vnd(amount) -> str:
+    """An amount in Vietnamese đồng, the locale's way: 1.500.000 ₫ (vi), ₫1,500,000 (en, th)."""
     if amount is None:
         return "—"
-    return _("%(amount)s ₫", amount=format_decimal(amount, format="#,##0"))
+    return format_currency(amount, "VND")
 
 
 def number(value, digits: int = 0) -> str:
@@ -20,28 +48,119 @@ def number(value, digits: int = 0) -> str:
     return format_decimal(value, format="#,##0" + ("." + "#" * digits if digits else ""))
 
 
-def _buddhist(text: str, year: int) -> str:
-    return text.replace(str(year), str(year + 543))
+def buddhist_era_pattern(pattern: str, year: int) -> str:
+    """Rewrite a CLDR date pattern for the Buddhist era: ``y`` fields become the year + 543 as a
+    quoted literal (two digits for ``yy``), ``G`` fields (the era name) are dropped.
+
+    >>> buddhist_era_pattern("d MMMM G y", 2023)
+    "d MMMM '2566'"
+    """
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if ch == "'":  # a quoted literal ('' is a quote): copy it unchanged
+            j = i + 1
+            while j < n:
+                if pattern[j] == "'":
+                    if j + 1 < n and pattern[j + 1] == "'":
+                        j += 2
+                        continue
+                    break
+                j += 1
+            out.append(pattern[i:j + 1])
+            i = j + 1
+            continue
+        if ch in _PATTERN_LETTERS:
+            j = i
+            while j < n and pattern[j] == ch:
+                j += 1
+            run = pattern[i:j]
+            if ch == "y":
+                be = year + BUDDHIST_ERA_OFFSET
+                out.append(f"'{be % 100:02d}'" if len(run) == 2 else f"'{be:0{len(run)}d}'")
+            elif ch in "YuU":
+                raise ValueError(f"pattern field {run!r} has no Buddhist-era rewrite: {pattern!r}")
+            elif ch == "G":
+                # Drop the era and the space that separated it: "d MMMM G y" -> "d MMMM y".
+                if out and out[-1] == " ":
+                    out.pop()
+                elif j < n and pattern[j] == " ":
+                    j += 1
+            else:
+                out.append(run)
+            i = j
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _date_pattern(locale: Locale, format: str) -> str:
+    if format in ("short", "medium", "long", "full"):
+        return locale.date_formats[format].pattern
+    return format
+
+
+def _datetime_pattern(locale: Locale, date_format: str) -> str:
+    """One pattern for a date and time: the locale's glue ("{1} {0}", "{1}, {0}"...) around the
+    date pattern and the locale's short time pattern."""
+    glue = str(locale.datetime_formats["medium"])
+    return glue.replace("{1}", _date_pattern(locale, date_format)).replace(
+        "{0}", locale.time_formats["short"].pattern)
+
+
+def format_day(value: date) -> str:
+    """A date in the interface locale (Buddhist era in Thai)."""
+    locale = _locale()
+    language = _language(locale)
+    pattern = _date_pattern(locale, DATE_FORMATS.get(language, "medium"))
+    if language in BUDDHIST_ERA_LOCALES:
+        pattern = buddhist_era_pattern(pattern, value.year)
+    return format_date(value, format=pattern)
+
+
+def format_moment(value: datetime) -> str:
+    """A date and time (stored as naive UTC) in the user's time zone and interface locale."""
+    locale = _locale()
+    language = _language(locale)
+    pattern = _datetime_pattern(locale, DATETIME_DATE_FORMATS.get(language, "medium"))
+    if language in BUDDHIST_ERA_LOCALES:
+        # The year of the shown (local) time: 31 Dec 20:00 UTC is already 1 Jan in Hanoi.
+        pattern = buddhist_era_pattern(pattern, to_user_timezone(value).year)
+    return format_datetime(value, format=pattern)
+
+
+def _time_element(machine: str, shown: str) -> Markup:
+    return Markup('<time datetime="%s">%s</time>') % (machine, shown)
 
 
 def day(value) -> str:
-    """A date in the interface locale; Thai dates in the Buddhist era."""
+    """Template filter: a date as ``<time datetime="2023-08-06">6 สิงหาคม 2566</time>``."""
     if value in (None, ""):
         return "—"
+    if isinstance(value, datetime):
+        value = value.date()
     if isinstance(value, str):
         try:
             value = date.fromisoformat(value)
         except ValueError:
-            return value
-    text = format_date(value, format="long" if str(get_locale()) == "th" else "medium")
-    return _buddhist(text, value.year) if str(get_locale()) == "th" else text
+            return escape(value)
+    return _time_element(value.isoformat(), format_day(value))
 
 
-def moment(value: datetime | None) -> str:
-    if value is None:
+def moment(value: datetime | str | None) -> str:
+    """Template filter: a date and time (naive UTC, or an ISO string of one) in a ``<time>``
+    element whose datetime attribute is in UTC."""
+    if value in (None, ""):
         return "—"
-    text = format_datetime(value, format="short")
-    return _buddhist(text, value.year) if str(get_locale()) == "th" else text
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return escape(value)
+    machine = value.strftime("%Y-%m-%dT%H:%MZ") if value.tzinfo is None else value.isoformat()
+    return _time_element(machine, format_moment(value))
 
 
 def as_json(value) -> str:

@@ -7,8 +7,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.admin.forms import ROLE_LABELS
+from app.audit.labels import OBJECT_TYPE
 from app.catalog.labels import all_labels, duration_label
 
+# Each language named in itself (the switcher marks each option with its lang).
 LOCALE_NAMES = {"vi": "Tiếng Việt", "th": "ไทย", "en": "English"}
 
 # (endpoint, label, roles allowed); the same roles the routes declare.
@@ -39,4 +41,5 @@ def register(app) -> None:
             "labels": all_labels(),
             "duration_label": duration_label,
             "role_labels": ROLE_LABELS,
+            "audit_object_labels": OBJECT_TYPE,
         }

@@ -1,0 +1,49 @@
+"""Who may do what with a mark; the services check these, and pages can ask them to decide
+which buttons to show (as CKAN keeps its auth functions beside its actions).
+
+Reviewers create marks, edit their own drafts and propose them; leads decide on proposals and
+record implementation; admins may do everything. Actors are ``User`` objects; ``None`` (the
+command line) may do nothing here: marks are always someone's.
+"""
+from __future__ import annotations
+
+from app.review.models import OPEN_STATUSES, Mark
+
+
+def _has(actor, *roles: str) -> bool:
+    return actor is not None and getattr(actor, "is_active", False) and actor.has_role(*roles)
+
+
+def can_create(actor) -> bool:
+    return _has(actor, "reviewer", "admin")
+
+
+def can_edit(actor, mark: Mark) -> bool:
+    """Content changes: drafts only, by their author (a reviewer) or an admin."""
+    if mark.status != "draft":
+        return False
+    return _has(actor, "admin") or (_has(actor, "reviewer") and mark.created_by_id == actor.id)
+
+
+def can_propose(actor, mark: Mark) -> bool:
+    return can_edit(actor, mark)
+
+
+def can_decide(actor, mark: Mark) -> bool:
+    return mark.status == "proposed" and _has(actor, "lead", "admin")
+
+
+def can_implement(actor, mark: Mark) -> bool:
+    return mark.status == "accepted" and _has(actor, "lead", "admin")
+
+
+def can_recheck(actor, mark: Mark) -> bool:
+    """Confirming that a mark still holds for the changed text of its element: its author
+    (a reviewer), a lead or an admin. An orphaned mark has nothing left to re-check."""
+    if mark.flag != "text_changed" or mark.status not in OPEN_STATUSES:
+        return False
+    return _has(actor, "lead", "admin") or (_has(actor, "reviewer") and mark.created_by_id == actor.id)
+
+
+def can_comment(actor, mark: Mark) -> bool:
+    return _has(actor, "reviewer", "lead", "admin")
