@@ -66,6 +66,11 @@ def _init_extensions(app: Flask) -> None:
     import app.audit.models  # noqa: F401
     import app.catalog.models  # noqa: F401
     import app.review.models  # noqa: F401
+    from app.catalog.signals import versions_published
+    from app.review.services import reconcile_published
+
+    # Marks follow republished procedures (carried over, or flagged for re-check / orphaned).
+    versions_published.connect(reconcile_published)
 
 
 def _register_blueprints(app: Flask) -> None:

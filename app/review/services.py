@@ -434,3 +434,15 @@ def reconcile_marks(procedure_id: int, actor=None) -> ReconcileResult:
         # Rows changed behind the ORM's back: loaded marks read them again.
         db.session.expire_all()
     return result
+
+
+def reconcile_published(sender, procedure_ids: list[int], **_extra) -> None:
+    """Receiver of ``catalog.signals.versions_published``: reconcile the marks of the
+    procedures that have any (one query finds them, so a large batch without marks costs
+    nothing more)."""
+    marked = set()
+    for start in range(0, len(procedure_ids), 5000):
+        part = procedure_ids[start:start + 5000]
+        marked.update(db.session.scalars(select(Mark.procedure_id).where(Mark.procedure_id.in_(part)).distinct()))
+    for procedure_id in sorted(marked):
+        reconcile_marks(procedure_id)
