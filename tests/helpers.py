@@ -35,3 +35,15 @@ def write_jsonl(path: Path, records: list, *, newline: str = "\n", bom: bool = F
     data = newline.encode().join(chunks) + newline.encode()
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
     return path
+
+
+def wait_for_job(job, timeout: float = 30.0):
+    """Wait until a background job (app.admin.jobs.Job) has finished; return it."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while job.state == "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    job.thread.join(timeout=5)
+    assert job.state != "running"
+    return job

@@ -11,11 +11,10 @@ from __future__ import annotations
 import io
 import json
 import re
-import time
 from html.parser import HTMLParser
 
 import pytest
-from helpers import write_jsonl
+from helpers import write_jsonl, wait_for_job
 from sqlalchemy import select
 
 from app.admin import jobs
@@ -159,15 +158,6 @@ def data_strings() -> list[str]:
     return sorted((piece for piece in pieces if len(piece) >= 2), key=len, reverse=True)
 
 
-def wait_for(job: jobs.Job, timeout: float = 30.0) -> jobs.Job:
-    deadline = time.monotonic() + timeout
-    while job.state == "running" and time.monotonic() < deadline:
-        time.sleep(0.05)
-    job.thread.join(timeout=5)
-    assert job.state != "running"
-    return job
-
-
 @pytest.fixture
 def pseudo_site(app, client, users, login, tmp_path):
     """The demo catalog, a waiting second version, an everyone-role user in the pseudo-locale."""
@@ -203,19 +193,19 @@ def test_every_page_is_translated_in_the_pseudo_locale(app, pseudo_site, users, 
     bad = b'{"code": "9.000001", "title": ""}\nnot json\n'
     response = client.post("/admin/imports", data={"file": (io.BytesIO(bad), "bad.jsonl")},
                            content_type="multipart/form-data")
-    failed_job = wait_for(jobs.get(response.headers["Location"].rsplit("/", 1)[1]))
+    failed_job = wait_for_job(jobs.get(response.headers["Location"].rsplit("/", 1)[1]))
     assert failed_job.state == "failed"
     good = json.loads(demo_files()[1].read_text(encoding="utf-8").splitlines()[0])
     good["code"] = "9.000002"
     response = client.post("/admin/imports", data={"file": (io.BytesIO(json.dumps(good).encode()), "good.jsonl"),
                                                    "publish": "y"}, content_type="multipart/form-data")
-    done_job = wait_for(jobs.get(response.headers["Location"].rsplit("/", 1)[1]))
+    done_job = wait_for_job(jobs.get(response.headers["Location"].rsplit("/", 1)[1]))
     assert done_job.state == "done", done_job.message
     running = jobs.Job(id="e" * 32, kind="import", owner_id=None, label="big.jsonl", phase="load", done=5, total=10)
     with jobs._lock:
         jobs._jobs[running.id] = running
     client.post("/admin/search/rebuild")
-    wait_for(jobs.latest("reindex"))
+    wait_for_job(jobs.latest("reindex"))
     pages["GET /admin/search/progress (done)"] = client.get("/admin/search/progress").get_data(as_text=True)
 
     # Every GET route of the url_map, with sample arguments.

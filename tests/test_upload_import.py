@@ -3,24 +3,17 @@ from __future__ import annotations
 
 import io
 import re
-import time
 
 from sqlalchemy import func, select
 
 from app.admin import jobs
 from app.catalog.models import Procedure
 from app.extensions import db
-from helpers import record, write_jsonl
+from helpers import record, wait_for_job, write_jsonl
 
 
-def wait_for(job_id: str, timeout: float = 20.0) -> jobs.Job:
-    job = jobs.get(job_id)
-    deadline = time.monotonic() + timeout
-    while job.state == "running" and time.monotonic() < deadline:
-        time.sleep(0.05)
-    job.thread.join(timeout=5)
-    assert job.state != "running"
-    return job
+def wait_for(job_id: str) -> jobs.Job:
+    return wait_for_job(jobs.get(job_id))
 
 
 def upload(client, content: bytes, publish: bool):
