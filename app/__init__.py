@@ -44,6 +44,10 @@ def _init_extensions(app: Flask) -> None:
     # Flask-Babel keeps the chosen locale on ``g``, which lives as long as the app context; a
     # context that spans several requests (the test suite's) must not reuse an earlier choice.
     app.before_request(flask_babel.refresh)
+    # A translation saved by the catalog editor (in any worker process) shows on the next request.
+    from app.i18n.editor import refresh_if_changed
+
+    app.before_request(refresh_if_changed)
     if app.config.get("PSEUDO_LOCALE"):
         from app.i18n.catalogs import PSEUDO_LOCALE, po_path
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,9 @@ def translations_dir(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("translations")
     locales = [locale for locale in catalogs.SUPPORTED_LOCALES if catalogs.po_path(locale).exists()]
     catalogs.compile_catalogs(catalogs.TRANSLATIONS_DIR, folder, locales)
+    # The catalog editor reads and writes the .po files of the folder the app loads from.
+    for locale in locales:
+        shutil.copy2(catalogs.po_path(locale), catalogs.po_path(locale, folder))
     catalogs.make_pseudo(catalogs.TEMPLATE_FILE, folder)
     return folder
 

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import pytest
+from helpers import record, write_jsonl
 
 from app.auth.access import PUBLIC
 from app.catalog.importer import import_file
-from helpers import record, write_jsonl
 
 ADMIN = frozenset({"admin"})
 ANY = frozenset({"reviewer", "lead", "translator", "admin"})
+TRANSLATORS = frozenset({"translator", "admin"})
 
 # Who may call each endpoint. A new route fails this test until it is listed here.
 EXPECTED = {
@@ -35,6 +36,10 @@ EXPECTED = {
     "search.admin": ADMIN,
     "search.rebuild": ADMIN,
     "search.progress": ADMIN,
+    "i18n.editor_index": TRANSLATORS,
+    "i18n.editor_catalog": TRANSLATORS,
+    "i18n.editor_save": TRANSLATORS,
+    "i18n.editor_download": TRANSLATORS,
 }
 
 
@@ -55,7 +60,7 @@ def url_for_rule(rule, values) -> str:
 def url_values(app, tmp_path, users):
     result = import_file(write_jsonl(tmp_path / "one.jsonl", [record("1.000001")]), publish=True)
     return {"code": "1.000001", "number": 1, "batch_id": result.batch_id, "user_id": users["reviewer"].id,
-            "job_id": "0" * 32}
+            "job_id": "0" * 32, "locale": "vi"}
 
 
 def test_every_route_declares_the_expected_policy(app):

@@ -49,6 +49,9 @@ class UserEditForm(FlaskForm):
     display_name = StringField(_l("Full name"), validators=[Optional(), Length(max=200, message=TOO_LONG)])
     roles = MultiCheckboxField(_l("Roles"), choices=[SelectChoice(role, ROLE_LABELS[role]) for role in ROLES])
     active = BooleanField(_l("Active"))
+    languages = MultiCheckboxField(
+        _l("Languages this translator may edit (none ticked: all)"),
+        choices=[SelectChoice(code, name) for code, name in (("vi", "Tiếng Việt"), ("th", "ไทย"), ("en", "English"))])
 
 
 class ImportForm(FlaskForm):

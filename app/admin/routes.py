@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -15,7 +14,8 @@ from app.audit import services as audit
 from app.auth import services as accounts
 from app.auth.access import roles_required
 from app.auth.models import User
-from app.catalog import publication, services as catalog
+from app.catalog import publication
+from app.catalog import services as catalog
 from app.catalog.models import ImportBatch
 from app.extensions import db
 from app.web.htmx import render_page
@@ -63,12 +63,16 @@ def _user_or_404(user_id: int) -> User:
 def edit_user(user_id: int):
     user = _user_or_404(user_id)
     form = UserEditForm(obj=None if request.method == "POST" else user,
-                        data=None if request.method == "POST" else {"roles": sorted(user.roles)})
+                        data=None if request.method == "POST" else {
+                            "roles": sorted(user.roles),
+                            "languages": [code for code in (user.translator_locales or "").split(",")
+                                                   if code]})
     status = 200
     if form.validate_on_submit():
         try:
             accounts.update_user(user, actor=current_user, roles=form.roles.data or [], active=form.active.data,
-                                 display_name=form.display_name.data or "")
+                                 display_name=form.display_name.data or "",
+                                 translator_locales=form.languages.data or [])
         except accounts.AccountError as exc:
             db.session.rollback()
             form.roles.errors.append(str(exc))

@@ -7,4 +7,5 @@ OBJECT_TYPE = {
     "procedure": lazy_pgettext("audited object", "procedure"),
     "import_batch": lazy_pgettext("audited object", "import batch"),
     "user": lazy_pgettext("audited object", "user"),
+    "translation": lazy_pgettext("audited object", "translation"),
 }

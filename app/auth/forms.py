@@ -6,7 +6,6 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-
 # Validator messages of our own: WTForms ships no Vietnamese or Thai translation of its defaults.
 REQUIRED = _l("This field is required.")
 # TRANSLATORS: WTForms fills in %(max)d, the largest number of characters allowed.

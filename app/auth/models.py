@@ -23,6 +23,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     must_change_password: Mapped[bool] = mapped_column(default=False)
     locale: Mapped[str | None] = mapped_column(String(10))
+    # The locales a translator may edit, comma-separated; empty means every locale.
+    translator_locales: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
 

@@ -94,9 +94,11 @@ def reset_password(user: User, *, actor) -> str:
     return password
 
 
-def update_user(user: User, *, actor, roles: Iterable[str], active: bool, display_name: str) -> None:
+def update_user(user: User, *, actor, roles: Iterable[str], active: bool, display_name: str,
+                translator_locales: Iterable[str] | None = None) -> None:
     roles = _clean_roles(roles)
-    old = {"roles": sorted(user.roles), "active": user.active, "display_name": user.display_name}
+    old = {"roles": sorted(user.roles), "active": user.active, "display_name": user.display_name,
+           "translator_locales": user.translator_locales or ""}
     if actor is not None and user.id == getattr(actor, "id", None):
         if "admin" not in roles or not active:
             raise AccountError(_("You cannot remove your own admin role or deactivate yourself."))
@@ -106,7 +108,13 @@ def update_user(user: User, *, actor, roles: Iterable[str], active: bool, displa
     user.role_rows.extend(UserRole(role=role) for role in roles if role not in old["roles"])
     user.active = active
     user.display_name = display_name.strip()
-    new = {"roles": roles, "active": active, "display_name": user.display_name}
+    if translator_locales is not None:
+        from app.config import SUPPORTED_LOCALES
+
+        chosen = [code for code in SUPPORTED_LOCALES if code in set(translator_locales)]
+        user.translator_locales = ",".join(chosen) or None
+    new = {"roles": roles, "active": active, "display_name": user.display_name,
+           "translator_locales": user.translator_locales or ""}
     if new != old:
         audit.record(actor, "user.updated", "user", user.username, old=old, new=new)
 

@@ -3,12 +3,26 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth.access import public
+from app.audit import services as audit
+from app.auth.access import public, roles_required
 from app.extensions import db
+from app.i18n import catalogs, editor
 from app.i18n.locale import selectable_locales
+from app.web.htmx import render_page, wants_fragment
 
 bp = Blueprint("i18n", __name__)
 
@@ -26,3 +40,100 @@ def switch_locale():
     if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
         target = url_for("catalog.index")
     return redirect(target)
+
+
+# --- the catalog editor ---------------------------------------------------------------------
+
+translators = roles_required("translator", "admin")
+
+
+def _locale_or_abort(locale: str) -> str:
+    if locale not in editor.editable_locales():
+        abort(404)
+    if locale not in editor.allowed_locales(current_user):
+        abort(403)
+    if not catalogs.po_path(locale, editor.editor_dir()).exists():
+        abort(404)
+    return locale
+
+
+def _listing_args() -> dict:
+    source = request.values
+    status = source.get("status", "untranslated")
+    if status not in editor.FILTERS:
+        status = "untranslated"
+    try:
+        page = max(1, int(source.get("page", 1)))
+    except ValueError:
+        page = 1
+    return {"status": status, "q": source.get("q", "").strip()[:200], "page": page}
+
+
+@bp.route("/translations")
+@translators
+def editor_index():
+    allowed = editor.allowed_locales(current_user)
+    return render_template("i18n/index.html",
+                           stats=[s for s in editor.locale_stats() if s.locale in allowed])
+
+
+@bp.route("/translations/<locale>")
+@translators
+def editor_catalog(locale: str):
+    _locale_or_abort(locale)
+    args = _listing_args()
+    page = editor.entries(locale, args["status"], args["q"], args["page"])
+    return render_page("i18n/catalog.html", "i18n/_entries.html", locale=locale, result=page, args=args,
+                       push_url=url_for("i18n.editor_catalog", locale=locale, **args))
+
+
+@bp.route("/translations/<locale>/entry", methods=["POST"])
+@translators
+def editor_save(locale: str):
+    _locale_or_abort(locale)
+    key = request.form.get("key", "")
+    base = request.form.get("base", "")
+    if not key:
+        abort(400)
+    count = sum(1 for name in request.form if name.startswith("msgstr_"))
+    forms = [request.form.get(f"msgstr_{index}", "") for index in range(count)] or [request.form.get("msgstr", "")]
+    forms = [form.replace("\r\n", "\n") for form in forms]
+    fuzzy = bool(request.form.get("fuzzy"))
+    translator = f"{current_user.display_name or current_user.username} <{current_user.username}>"
+    args = _listing_args()
+    try:
+        result = editor.save_entry(locale, key, forms, fuzzy, base, translator=translator)
+    except editor.EntryNotFound:
+        abort(404)
+    except editor.EntryRefused as refused:
+        refused.entry.errors = refused.problems
+        return _entry_response(locale, refused.entry, args, 422)
+    except editor.EditConflict as conflict:
+        return _entry_response(locale, conflict.attempted, args, 409, stored=conflict.stored)
+    if result.changed:
+        audit.record(current_user, "translation.updated", "translation", f"{locale}:{result.entry.msgid}",
+                     old=result.old, new=result.new)
+        db.session.commit()
+    if not wants_fragment():
+        flash(_("The translation was saved."), "success")
+        return redirect(url_for("i18n.editor_catalog", locale=locale, **args))
+    return _entry_response(locale, result.entry, args, 200, saved=True)
+
+
+def _entry_response(locale, entry, args, status, stored=None, saved=False):
+    template = "i18n/_entry.html" if wants_fragment() else "i18n/entry_page.html"
+    return render_template(template, locale=locale, entry=entry, args=args, stored=stored,
+                           saved=saved), status
+
+
+@bp.route("/translations/<locale>/download")
+@translators
+def editor_download(locale: str):
+    _locale_or_abort(locale)
+    path = catalogs.po_path(locale, editor.editor_dir())
+    with editor.locked(path):
+        data = path.read_bytes()
+    response = current_app.response_class(data, mimetype="text/x-gettext-translation")
+    response.headers["Content-Disposition"] = f'attachment; filename="{locale}-{catalogs.DOMAIN}.po"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -17,6 +17,7 @@ LOCALE_NAMES = {"vi": "Tiếng Việt", "th": "ไทย", "en": "English"}
 NAVIGATION = (
     ("search.index", _l("Search"), None),
     ("catalog.index", _l("Catalog"), None),
+    ("i18n.editor_index", _l("Translations"), {"translator", "admin"}),
     ("admin.imports", _l("Imports"), {"admin"}),
     ("admin.users", _l("Users"), {"admin"}),
     ("search.admin", _l("Search index"), {"admin"}),
