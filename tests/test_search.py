@@ -216,3 +216,23 @@ def test_admin_index_page_and_rebuild_job(corpus, client, make_user, login):
     assert job.state == "done" and job.result["documents"] == 7
     done = client.get("/admin/search/progress", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Rebuild finished: 7 procedures" in done
+
+
+def test_review_state_facet_follows_the_marks(corpus, make_user):
+    from app.review.services import create_mark, propose_mark
+
+    rita = make_user("rita", "reviewer")
+    marriage = get_procedure("1.000894")
+    internal = get_procedure("1.000003")
+    create_mark(marriage.id, None, {"action": "keep"}, rita)
+    mark = create_mark(internal.id, "document:d1", {"action": "remove", "reason": "data_held_by_state",
+                                                     "rationale": "Held in the population database.",
+                                                     "legal_number": "123/2015/NĐ-CP"}, rita)
+    propose_mark(mark.id, mark.revision, rita)
+    db.session.commit()
+    page = services.search(SearchRequest(text=""))
+    assert dict(page.facets["review"]) == {"unreviewed": 5, "draft": 1, "proposed": 1}
+    proposed = services.search(SearchRequest(text="", filters=(("review", ("proposed",)),)))
+    assert [item.procedure.code for item in proposed.items] == ["1.000003"]
+    unreviewed = services.search(SearchRequest(text="", filters=(("review", ("unreviewed",)),)))
+    assert "1.000003" not in [item.procedure.code for item in unreviewed.items] and unreviewed.total == 5

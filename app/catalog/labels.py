@@ -10,6 +10,13 @@ STATUS = {
     "abolished": lazy_pgettext("procedure status", "Abolished"),
 }
 # TRANSLATORS: kind of procedure: for citizens and businesses (external) or inside the administration (internal).
+# Where a procedure stands in the review: its most advanced mark that is not rejected.
+REVIEW_STATE = {
+    "unreviewed": _l("Not reviewed"),
+    "draft": lazy_pgettext("review state", "Marked (draft)"),
+    "proposed": lazy_pgettext("review state", "Proposed"),
+    "accepted": lazy_pgettext("review state", "Accepted"),
+}
 KIND = {"external": _l("External"), "internal": _l("Internal")}
 LEVEL = {
     # TRANSLATORS: administrative level that carries out a procedure (central, province, district, commune).

@@ -50,6 +50,8 @@ class Engine:
         self.facets = facet_arrays.load(searcher)
         self.pid = self._numeric_column(reader, "pid", np.int64)
         self.updated = self._numeric_column(reader, "updated", np.int64)
+        # Live document of each procedure (an updated procedure leaves a deleted older one).
+        self.docnum_by_pid = {int(self.pid[docnum]): int(docnum) for docnum in self.all_live}
         codes = [self._text(value) for value in reader.column_reader("code")][: self.size]
         order = sorted(range(len(codes)), key=codes.__getitem__)
         self.code_rank = np.empty(self.size, dtype=np.int64)

@@ -53,7 +53,14 @@ def load(searcher) -> FacetArrays:
     return FacetArrays(values, codes, bits)
 
 
+def with_facet(arrays: FacetArrays, facet: str, values: list[str], codes: np.ndarray) -> FacetArrays:
+    """A copy with one more single-valued facet (the shared arrays are not changed)."""
+    return FacetArrays({**arrays.values, facet: values}, {**arrays.codes, facet: codes}, arrays.level_bits)
+
+
 def _mask(arrays: FacetArrays, docs: np.ndarray, facet: str, chosen: list[str]) -> np.ndarray:
+    if facet not in arrays.codes and facet != "level":
+        return np.zeros(len(docs), dtype=bool)
     if facet == "level":
         wanted = sum(1 << LEVELS.index(level) for level in chosen if level in LEVELS)
         return (arrays.level_bits[docs] & wanted) != 0
@@ -71,7 +78,7 @@ def apply(arrays: FacetArrays, docs: np.ndarray, filters: dict[str, list[str]]
     for mask in masks.values():
         passing &= mask
     counts: dict[str, list[tuple[str, int]]] = {}
-    for facet in (*SINGLE, "level"):
+    for facet in (*arrays.codes, "level"):
         others = everything.copy()
         for name, mask in masks.items():
             if name != facet:

@@ -165,16 +165,29 @@ def _weighted_terms(parsed: ParsedQuery, words: list[str]) -> list[tuple[str, st
     return terms
 
 
-def run(searcher, key, extras: dict, request: SearchRequest) -> SearchOutcome:
-    """Execute a request against an open searcher (``key`` identifies its index generation)."""
-    cache_key = (key, request)
+def run(searcher, key, extras: dict, request: SearchRequest, review=None) -> SearchOutcome:
+    """Execute a request against an open searcher (``key`` identifies its index generation).
+
+    ``review`` is an optional (fingerprint, states, {procedure id: state index}) for the review
+    state facet, which comes from the database rather than the index.
+    """
+    cache_key = (key, request, review[0] if review else None)
     cached = cache.get(cache_key)
     if cached is not None:
         return cached
     parsed = parse(searcher.schema, request.text)
     engine = engine_for(searcher, extras)
     matching = engine.matches(parsed.match)
-    allowed, counts = facet_arrays.apply(engine.facets, matching, request.filter_dict())
+    arrays = engine.facets
+    if review is not None:
+        _fingerprint, states, by_procedure = review
+        codes = np.zeros(engine.size, dtype=np.int32)
+        for pid, value in by_procedure.items():
+            docnum = engine.docnum_by_pid.get(pid)
+            if docnum is not None:
+                codes[docnum] = value
+        arrays = facet_arrays.with_facet(arrays, "review", list(states), codes)
+    allowed, counts = facet_arrays.apply(arrays, matching, request.filter_dict())
     total = int(len(allowed))
     start, stop = (request.page - 1) * request.per_page, request.page * request.per_page
     hits: list[Hit] = []

@@ -13,7 +13,7 @@ from app.search.facets import LEVELS
 from app.web.htmx import render_page
 
 bp = Blueprint("search", __name__)
-FILTERS = ("agency", "sector", "level", "kind", "online_level", "status")
+FILTERS = ("agency", "sector", "level", "kind", "online_level", "status", "review")
 
 
 def _request_from_args(args) -> services.SearchRequest:
@@ -46,7 +46,7 @@ def index():
 
 def _facet_labels() -> dict[str, dict]:
     return {"level": labels.LEVEL, "kind": labels.KIND, "online_level": labels.ONLINE_LEVEL,
-            "status": labels.STATUS}
+            "status": labels.STATUS, "review": labels.REVIEW_STATE}
 
 
 @bp.route("/admin/search")

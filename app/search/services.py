@@ -14,6 +14,7 @@ from sqlalchemy.orm import defer, selectinload
 
 from app.catalog.models import Procedure, ProcedureVersion, PublicationEvent
 from app.extensions import db
+from app.review.models import Mark
 from app.search import documents, indexer, querying, snippets, store
 from app.search.querying import QueryError, SearchRequest
 
@@ -54,10 +55,24 @@ def _searcher():
     return searcher, key, extras
 
 
+REVIEW_STATES = ("unreviewed", "draft", "proposed", "accepted")
+_REVIEW_RANK = {"draft": 1, "proposed": 2, "accepted": 3, "implemented": 3}
+
+
+def review_states() -> tuple[int, tuple[str, ...], dict[int, int]]:
+    """(fingerprint, state names, {procedure id: state index}) from the review marks: the most
+    advanced open mark of each procedure; rejected marks do not count."""
+    by_procedure: dict[int, int] = {}
+    for procedure_id, status in db.session.execute(
+            select(Mark.procedure_id, Mark.status).where(Mark.status != "rejected")):
+        by_procedure[procedure_id] = max(by_procedure.get(procedure_id, 0), _REVIEW_RANK[status])
+    return hash(frozenset(by_procedure.items())), REVIEW_STATES, by_procedure
+
+
 def search(request: SearchRequest) -> SearchPage:
     """Run a search; raise QueryError for a query that cannot be read."""
     searcher, key, extras = _searcher()
-    outcome = querying.run(searcher, key, extras, request)
+    outcome = querying.run(searcher, key, extras, request, review=review_states())
     ids = [hit.procedure_id for hit in outcome.hits]
     rows = {procedure.id: (procedure, version) for procedure, version in db.session.execute(
         select(Procedure, ProcedureVersion).join(ProcedureVersion, ProcedureVersion.id == Procedure.current_version_id)
