@@ -73,7 +73,8 @@ def live_server(app):
 def browser():
     """One headless Debian chromium for the whole session."""
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
+        # `make test` installs it first; a missing browser is a broken set-up, not a reason to skip.
+        pytest.fail(f"{CHROMIUM} is not installed: run `make test` (it installs Debian's chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
