@@ -47,3 +47,19 @@ def wait_for_job(job, timeout: float = 30.0):
     job.thread.join(timeout=5)
     assert job.state != "running"
     return job
+
+
+def copy_translations(folder: Path) -> Path:
+    """Copy the repository's .po catalogs into ``folder`` and compile them there, so a test
+    may edit translations without touching translations/."""
+    import shutil
+
+    from app.i18n import catalogs
+
+    locales = [locale for locale in catalogs.SUPPORTED_LOCALES if catalogs.po_path(locale).exists()]
+    for locale in locales:
+        target = catalogs.po_path(locale, folder)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(catalogs.po_path(locale), target)
+    catalogs.compile_catalogs(folder, locales=locales)
+    return folder

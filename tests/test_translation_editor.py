@@ -4,7 +4,6 @@ once, per-language permission and the .po download. Real files in a temporary fo
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,19 +12,13 @@ from sqlalchemy import select
 from app.audit.models import AuditEntry
 from app.extensions import db
 from app.i18n import catalogs, editor
+from helpers import copy_translations
 
 
 @pytest.fixture
 def translations_dir(tmp_path_factory) -> Path:
     """A folder of its own per test (overrides the session one): the editor writes into it."""
-    folder = tmp_path_factory.mktemp("editor-translations")
-    locales = [locale for locale in catalogs.SUPPORTED_LOCALES if catalogs.po_path(locale).exists()]
-    for locale in locales:
-        target = catalogs.po_path(locale, folder)
-        target.parent.mkdir(parents=True)
-        shutil.copy2(catalogs.po_path(locale), target)
-    catalogs.compile_catalogs(folder, locales=locales)
-    return folder
+    return copy_translations(tmp_path_factory.mktemp("editor-translations"))
 
 
 def _key(locale: str, msgid: str, context: str | None = None) -> tuple[str, str]:

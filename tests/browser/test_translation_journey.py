@@ -3,13 +3,13 @@ and see the interface show it in Thai at once, without a restart."""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from app.i18n import catalogs
+from helpers import copy_translations
 
 NEW_TEXT = "ค้นหาด่วน"
 
@@ -17,14 +17,7 @@ NEW_TEXT = "ค้นหาด่วน"
 @pytest.fixture
 def translations_dir(tmp_path_factory) -> Path:
     """A folder of its own (overrides the session one): the editor writes into it."""
-    folder = tmp_path_factory.mktemp("journey-translations")
-    locales = [locale for locale in catalogs.SUPPORTED_LOCALES if catalogs.po_path(locale).exists()]
-    for locale in locales:
-        target = catalogs.po_path(locale, folder)
-        target.parent.mkdir(parents=True)
-        shutil.copy2(catalogs.po_path(locale), target)
-    catalogs.compile_catalogs(folder, locales=locales)
-    return folder
+    return copy_translations(tmp_path_factory.mktemp("journey-translations"))
 
 
 def test_translator_fixes_a_thai_string_and_sees_it_at_once(page, make_user, sign_in, translations_dir):
