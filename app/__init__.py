@@ -80,12 +80,18 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from app.admin.routes import bp as admin_bp
     from app.auth.routes import bp as auth_bp
+    from app.bulk.routes import bp as bulk_bp
     from app.catalog.routes import bp as catalog_bp
+    from app.dashboard.routes import bp as dashboard_bp
+    from app.exports.routes import bp as exports_bp
     from app.i18n.routes import bp as i18n_bp
+    from app.queues.routes import bp as queues_bp
+    from app.review.routes import bp as review_bp
     from app.search.routes import bp as search_bp
     from app.web.routes import bp as web_bp
 
-    for blueprint in (auth_bp, catalog_bp, search_bp, admin_bp, i18n_bp, web_bp):
+    for blueprint in (auth_bp, catalog_bp, search_bp, review_bp, queues_bp, dashboard_bp, bulk_bp, exports_bp,
+                      admin_bp, i18n_bp, web_bp):
         app.register_blueprint(blueprint)
 
 
@@ -93,8 +99,13 @@ def _register_cli(app: Flask) -> None:
     from app.auth.cli import users_cli
     from app.catalog.cli import procedures_cli
     from app.cli import bootstrap_command
+    from app.exports.cli import export_command
     from app.i18n.cli import translate_cli
+    from app.review.cli import review_cli
     from app.search.cli import search_cli
+
+    review_cli.add_command(export_command)
+    app.cli.add_command(review_cli)
 
     app.cli.add_command(search_cli)
     app.cli.add_command(users_cli)

@@ -40,6 +40,11 @@ EXPECTED = {
     "i18n.editor_catalog": TRANSLATORS,
     "i18n.editor_save": TRANSLATORS,
     "i18n.editor_download": TRANSLATORS,
+    # review: marks on the procedure page, a mark's page, conflicts
+    # queues: work queues and assignments
+    # dashboard: progress and review settings
+    # bulk: bulk marking from a search
+    # exports: simplification plan and archive
 }
 
 
@@ -60,7 +65,8 @@ def url_for_rule(rule, values) -> str:
 def url_values(app, tmp_path, users):
     result = import_file(write_jsonl(tmp_path / "one.jsonl", [record("1.000001")]), publish=True)
     return {"code": "1.000001", "number": 1, "batch_id": result.batch_id, "user_id": users["reviewer"].id,
-            "job_id": "0" * 32, "locale": "vi"}
+            "job_id": "0" * 32, "locale": "vi",
+            "mark_id": 1, "assignment_id": 1, "export_id": "0" * 32}
 
 
 def test_every_route_declares_the_expected_policy(app):

@@ -1,0 +1,1 @@
+"""Exports of the review: the simplification plan (XLSX, CSV) and a JSON archive of all review data."""
