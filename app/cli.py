@@ -7,7 +7,14 @@ from flask.cli import with_appcontext
 
 from app.auth.services import ensure_first_admin
 from app.catalog.demo import catalog_is_empty, load_demo
+from app.extensions import db
+from app.review.settings import INCOME_PER_HOUR, current_year, seed_setting
 from app.search import services as search
+
+
+# About the average monthly income of a Vietnamese worker (7.7 million VND) over 176 working hours:
+# a plausible figure so that the demo shows costs in money, not the official one.
+DEMO_INCOME_PER_HOUR = 44_000
 
 
 @click.command("bootstrap")
@@ -25,6 +32,11 @@ def bootstrap_command():
     if current_app.config["LOAD_DEMO_DATA"] and catalog_is_empty():
         result = load_demo()
         click.echo(f"Loaded the demo catalog: {result.new_procedures} procedures.")
+        year = current_year()
+        if seed_setting(INCOME_PER_HOUR, DEMO_INCOME_PER_HOUR, year):
+            db.session.commit()
+            click.echo(f"Demo income per hour for {year}: {DEMO_INCOME_PER_HOUR:,} VND "
+                       "(an illustration; admins change it under Review settings).")
     if not search.index_exists():
         state = search.reindex()
         click.echo(f"Built the search index: {state['documents']} procedures.")

@@ -10,6 +10,7 @@ from app.audit.models import AuditEntry
 from app.auth import services
 from app.auth.models import User
 from app.extensions import db
+from app.review.settings import INCOME_PER_HOUR, current_year, get_setting, seed_setting, set_setting
 
 
 def test_bootstrap_creates_admin_once_and_prints_password(app, runner):
@@ -27,8 +28,17 @@ def test_bootstrap_loads_demo_catalog_when_empty(app, runner):
     app.config["LOAD_DEMO_DATA"] = True
     result = runner.invoke(args=["bootstrap"])
     assert result.exit_code == 0 and "Loaded the demo catalog" in result.output
+    # The demo shows costs in money: it starts with an income per hour for this year.
+    income = get_setting(INCOME_PER_HOUR)
+    assert income.value == 44000 and income.year == current_year() and "44,000 VND" in result.output
     again = runner.invoke(args=["bootstrap"])
-    assert "Loaded the demo catalog" not in again.output
+    assert "Loaded the demo catalog" not in again.output and "income per hour" not in again.output
+
+
+def test_seeding_a_setting_never_replaces_one_an_admin_set(app, users):
+    set_setting(INCOME_PER_HOUR, "30000", 2024, users["admin"])
+    assert seed_setting(INCOME_PER_HOUR, 44000, 2026) is False
+    assert get_setting(INCOME_PER_HOUR, 2026).value == 30000
 
 
 def test_one_time_password_must_be_changed_first(app, client, login):

@@ -106,3 +106,18 @@ def set_setting(key: str, value, year: int, actor) -> ReviewSetting:
     audit.record(actor, "review_setting.changed", "review_setting", f"{key}/{year}",
                  old=None if old is None else {"value": old}, new={"value": text})
     return row
+
+
+def seed_setting(key: str, value, year: int) -> bool:
+    """Set a figure from the command line (no actor) unless the key has a value for any year;
+    True when it was set. Used to give the demo installation a starting income per hour."""
+    if key not in KEYS:
+        raise SettingError(_("Unknown setting %(key)s.", key=key))
+    if db.session.scalar(select(ReviewSetting.id).where(ReviewSetting.key == key).limit(1)) is not None:
+        return False
+    text = format(parse_number(value).normalize(), "f")
+    db.session.add(ReviewSetting(key=key, year=year, value=text, updated_at=utcnow()))
+    db.session.flush()
+    audit.record(None, "review_setting.changed", "review_setting", f"{key}/{year}", new={"value": text},
+                 message="demo")
+    return True
