@@ -70,6 +70,7 @@ def _init_extensions(app: Flask) -> None:
     import app.audit.models  # noqa: F401
     import app.catalog.models  # noqa: F401
     import app.review.models  # noqa: F401
+    import app.queues.models  # noqa: F401
     from app.catalog.signals import versions_published
     from app.review.services import reconcile_published
 

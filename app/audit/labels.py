@@ -8,4 +8,8 @@ OBJECT_TYPE = {
     "import_batch": lazy_pgettext("audited object", "import batch"),
     "user": lazy_pgettext("audited object", "user"),
     "translation": lazy_pgettext("audited object", "translation"),
+    "review_mark": lazy_pgettext("audited object", "mark"),
+    "review_setting": lazy_pgettext("audited object", "review setting"),
+    # TRANSLATORS: procedures of an agency or a sector assigned to a reviewer.
+    "queue_assignment": lazy_pgettext("audited object", "assignment"),
 }

@@ -17,6 +17,9 @@ LOCALE_NAMES = {"vi": "Tiếng Việt", "th": "ไทย", "en": "English"}
 NAVIGATION = (
     ("search.index", _l("Search"), None),
     ("catalog.index", _l("Catalog"), None),
+    # TRANSLATORS: navigation: the work lists of the review (my marks, unreviewed, to decide).
+    ("queues.index", _l("Queues"), {"reviewer", "lead", "admin"}),
+    ("queues.assignments", _l("Assignments"), {"lead", "admin"}),
     ("i18n.editor_index", _l("Translations"), {"translator", "admin"}),
     ("admin.imports", _l("Imports"), {"admin"}),
     ("admin.users", _l("Users"), {"admin"}),
