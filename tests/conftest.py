@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from flask import g, has_app_context
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import text
@@ -35,6 +36,12 @@ class CsrfClient(FlaskClient):
     """
 
     def open(self, *args, csrf: bool = True, **kwargs):
+        # Tests hold one app context, which every request of every client then shares; in a real
+        # server each request has its own. Forget what the previous request cached on ``g``
+        # (the signed-in user, the CSRF token), so that two clients act as two people.
+        if has_app_context():
+            g.pop("_login_user", None)
+            g.pop(self.application.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
         method = (kwargs.get("method") or "GET").upper()
         if csrf and method not in ("GET", "HEAD", "OPTIONS"):
             headers = dict(kwargs.pop("headers", None) or {})

@@ -12,4 +12,6 @@ OBJECT_TYPE = {
     "review_setting": lazy_pgettext("audited object", "review setting"),
     # TRANSLATORS: procedures of an agency or a sector assigned to a reviewer.
     "queue_assignment": lazy_pgettext("audited object", "assignment"),
+    # TRANSLATORS: a file written from the review data (plan, archive).
+    "export": lazy_pgettext("audited object", "export"),
 }

@@ -20,6 +20,7 @@ NAVIGATION = (
     # TRANSLATORS: navigation: the work lists of the review (my marks, unreviewed, to decide).
     ("queues.index", _l("Queues"), {"reviewer", "lead", "admin"}),
     ("queues.assignments", _l("Assignments"), {"lead", "admin"}),
+    ("exports.index", _l("Exports"), {"lead", "admin"}),
     ("i18n.editor_index", _l("Translations"), {"translator", "admin"}),
     ("admin.imports", _l("Imports"), {"admin"}),
     ("admin.users", _l("Users"), {"admin"}),
