@@ -30,7 +30,30 @@ def can_propose(actor, mark: Mark) -> bool:
 
 
 def can_decide(actor, mark: Mark) -> bool:
-    return mark.status == "proposed" and _has(actor, "lead", "admin")
+    """Proposals are decided by a lead or an admin; a lead never decides their own proposal
+    (a second pair of eyes), an admin may."""
+    if mark.status != "proposed" or not _has(actor, "lead", "admin"):
+        return False
+    return _has(actor, "admin") or mark.created_by_id != actor.id
+
+
+def decides_own(actor, mark: Mark) -> bool:
+    """True when a lead (not an admin) would decide on a proposal they made themselves."""
+    return (_has(actor, "lead") and not _has(actor, "admin") and mark.created_by_id is not None
+            and mark.created_by_id == actor.id)
+
+
+def can_withdraw(actor, mark: Mark) -> bool:
+    """A proposal goes back to draft at the request of its author (a reviewer) or an admin."""
+    if mark.status != "proposed":
+        return False
+    return _has(actor, "admin") or (_has(actor, "reviewer") and mark.created_by_id == actor.id)
+
+
+def can_delete(actor, mark: Mark) -> bool:
+    """Only drafts are deleted (by whoever may edit them); proposals are withdrawn first and
+    decided marks are part of the record."""
+    return can_edit(actor, mark)
 
 
 def can_implement(actor, mark: Mark) -> bool:

@@ -1,5 +1,6 @@
-"""Every change to review marks: create, edit, propose, decide, implement, re-check, comment,
-and carrying marks over to a newly published version.
+"""Every change to review marks: create, edit, propose, withdraw, delete a draft, decide,
+implement, re-check, comment, and carrying marks over to a newly published version; and the
+read helpers the pages use (the marks of a procedure page, a mark's history, conflicts).
 
 Pages, commands and tests call these functions; each checks the actor's permission
 (``permissions``), the mark's state and its content (``rules``), writes an audit row with the
@@ -21,7 +22,9 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit import services as audit
+from app.audit.models import AuditEntry
 from app.catalog.models import Procedure, ProcedureVersion
+from app.catalog.records import flatten
 from app.extensions import db
 from app.review import permissions
 from app.review.labels import STATUS, label
@@ -305,6 +308,8 @@ def decide_mark(mark_id: int, expected_revision: int, decision: str, comment: st
         raise MarkStateError(_("Only a proposal can be decided; this mark is %(status)s.",
                                status=label(STATUS, mark.status)))
     if not permissions.can_decide(actor, mark):
+        if permissions.decides_own(actor, mark):
+            raise MarkForbidden(_("You made this proposal: another lead or an admin decides on it."))
         raise MarkForbidden(_("Only a lead or an admin decides on proposals."))
     if not comment:
         raise MarkInvalid({"comment": _("Give the reason for the decision.")})
@@ -356,6 +361,35 @@ def recheck_mark(mark_id: int, expected_revision: int, actor) -> Mark:
     return mark
 
 
+def withdraw_mark(mark_id: int, expected_revision: int, actor) -> Mark:
+    """proposed -> draft, by the author or an admin: the proposal goes back for more work
+    before anyone decides on it."""
+    mark = _load_for(mark_id, expected_revision, {"status": "draft"})
+    if mark.status != "proposed":
+        raise MarkStateError(_("Only a proposal can be withdrawn; this mark is %(status)s.",
+                               status=label(STATUS, mark.status)))
+    if not permissions.can_withdraw(actor, mark):
+        raise MarkForbidden(_("Only the author of a proposal or an admin may withdraw it."))
+    return _transition(mark, expected_revision, actor, "mark.withdrawn", "draft", proposed_at=None)
+
+
+def delete_draft(mark_id: int, expected_revision: int, actor) -> dict[str, Any]:
+    """Delete a draft (its author or an admin); returns its last ``snapshot``, which the
+    audit row keeps as the old value. The DELETE checks the revision as an UPDATE does."""
+    mark = _load_for(mark_id, expected_revision, {"status": None})
+    if mark.status != "draft":
+        raise MarkStateError(_("Only a draft can be deleted; this mark is %(status)s.",
+                               status=label(STATUS, mark.status)))
+    if not permissions.can_delete(actor, mark):
+        raise MarkForbidden(_("Only the author of a draft or an admin may delete it."))
+    old = snapshot(mark)
+    message = f"{mark.procedure.code} {mark.target}"
+    db.session.delete(mark)
+    _flush_or_conflict(mark_id, expected_revision, {"status": None})
+    audit.record(actor, "mark.deleted", OBJECT_TYPE, mark_id, old=old, message=message)
+    return old
+
+
 def add_comment(mark_id: int, text: str, actor) -> MarkComment:
     """Append a message to the thread of a mark (reviewers, leads, admins)."""
     mark = get_mark(mark_id)
@@ -372,6 +406,125 @@ def add_comment(mark_id: int, text: str, actor) -> MarkComment:
     db.session.flush()
     audit.record(actor, "mark.commented", OBJECT_TYPE, mark.id, new={"comment": comment.id, "text": text})
     return comment
+
+
+# -- pages -------------------------------------------------------------------------------------
+
+@dataclass
+class PageMarks:
+    """The marks a procedure page shows, grouped by target (``"procedure"`` or an element key).
+
+    On the current version every mark of the procedure is shown (flagged marks stay on the
+    version they were checked on but belong to the element as it now is); an older version
+    shows the marks made on it. ``elsewhere`` holds marks whose element is not on the page
+    (removed in this version).
+    """
+
+    by_target: dict[str, list[Mark]]
+    elsewhere: list[Mark]
+
+    def of(self, target: str) -> list[Mark]:
+        return self.by_target.get(target, [])
+
+    @property
+    def all(self) -> list[Mark]:
+        return [mark for marks in self.by_target.values() for mark in marks] + self.elsewhere
+
+
+def page_marks(procedure: Procedure, version: ProcedureVersion) -> PageMarks:
+    """The marks of a procedure page in one query (``marks_of``), grouped by target."""
+    marks = marks_of(procedure.id)
+    if version.id != procedure.current_version_id:
+        marks = [mark for mark in marks if mark.version_id == version.id]
+    on_page = set(flatten(version.record)) | {"procedure"}
+    grouped: dict[str, list[Mark]] = {}
+    elsewhere: list[Mark] = []
+    for mark in marks:
+        if mark.target in on_page:
+            grouped.setdefault(mark.target, []).append(mark)
+        else:
+            elsewhere.append(mark)
+    return PageMarks(grouped, elsewhere)
+
+
+def mark_history(mark_id: int) -> list[AuditEntry]:
+    """The audit rows of a mark, oldest first (comments included)."""
+    return list(db.session.scalars(select(AuditEntry).where(
+        AuditEntry.object_type == OBJECT_TYPE, AuditEntry.object_id == str(mark_id)).order_by(AuditEntry.id)))
+
+
+def last_change(mark_id: int) -> AuditEntry | None:
+    """The newest audit row that changed the mark itself (comments do not change it)."""
+    return db.session.scalar(select(AuditEntry).where(
+        AuditEntry.object_type == OBJECT_TYPE, AuditEntry.object_id == str(mark_id),
+        AuditEntry.action != "mark.commented").order_by(AuditEntry.id.desc()).limit(1))
+
+
+# The parts of a mark a merge chooses between; an action and its values go together.
+MERGE_UNITS = ("action", "reason", "rationale", "legal_number", "legal_text", *EFFECT_FIELDS)
+
+
+@dataclass
+class MergeField:
+    """One part of a mark in a conflict: the stored value (theirs), the refused one (mine)
+    and what changed since the version the actor had seen (None: unknown)."""
+
+    name: str
+    theirs: Any
+    mine: Any
+    seen: Any = None
+    known_base: bool = False
+
+    @property
+    def differs(self) -> bool:
+        return self.theirs != self.mine
+
+    @property
+    def mine_changed(self) -> bool:
+        return self.mine != self.seen if self.known_base else self.differs
+
+    @property
+    def theirs_changed(self) -> bool:
+        return self.theirs != self.seen if self.known_base else self.differs
+
+    @property
+    def default(self) -> str:
+        """``"mine"`` unless only the other side changed this part: then keeping theirs is
+        what the actor meant (their form just still showed the older value)."""
+        return "theirs" if self.theirs_changed and not self.mine_changed else "mine"
+
+
+def _unit(values: Mapping[str, Any], name: str) -> Any:
+    if name == "action":
+        return {"action": values.get("action"), "params": _json_value(values.get("params") or {})}
+    return values.get(name)
+
+
+def comparable_values(mark: Mark, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """An attempted change applied to the stored mark and cleaned as ``update_mark`` would,
+    so that "0.5" and 0.5 compare equal; as given when it does not pass the rules."""
+    before = {name: _json_value(getattr(mark, name)) for name in EDITABLE_FIELDS}
+    merged = {**before, **{name: value for name, value in changes.items() if name in EDITABLE_FIELDS}}
+    if "action" in changes and "params" not in changes and changes["action"] != mark.action:
+        merged["params"] = {}
+    try:
+        return _clean(merged, mark.element_key, mark.version.record)
+    except MarkInvalid:
+        return merged
+
+
+def merge_fields(mark: Mark, attempted: Mapping[str, Any], seen: Mapping[str, Any] | None = None) -> list[MergeField]:
+    """The parts of a mark side by side for a conflict: stored now, the actor's attempt, and
+    (when the form said what it showed) the version the actor had started from."""
+    stored = {name: _json_value(getattr(mark, name)) for name in EDITABLE_FIELDS}
+    mine = comparable_values(mark, attempted)
+    base = None
+    if isinstance(seen, Mapping):
+        base = {name: seen.get(name) for name in EDITABLE_FIELDS}
+        base["params"] = base.get("params") or {}
+    return [MergeField(name, _unit(stored, name), _unit(mine, name),
+                       _unit(base, name) if base is not None else None, base is not None)
+            for name in MERGE_UNITS]
 
 
 # -- republication -----------------------------------------------------------------------------
