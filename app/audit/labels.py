@@ -14,4 +14,5 @@ OBJECT_TYPE = {
     "queue_assignment": lazy_pgettext("audited object", "assignment"),
     # TRANSLATORS: a file written from the review data (plan, archive).
     "export": lazy_pgettext("audited object", "export"),
+    "bulk_mark": lazy_pgettext("audited object", "bulk marking"),
 }

@@ -1,6 +1,6 @@
 """The search interface used by the pages, the CLI and the tests.
 
-Nothing outside ``app.search`` imports Whoosh: callers use ``search``, ``reindex``,
+Nothing outside ``app.search`` imports Whoosh: callers use ``search``, ``matching_ids``, ``reindex``,
 ``apply_pending``, ``check`` and ``health``.
 """
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer, selectinload
@@ -16,10 +17,11 @@ from app.catalog.models import Procedure, ProcedureVersion, PublicationEvent
 from app.extensions import db
 from app.review.models import Mark
 from app.search import documents, indexer, querying, snippets, store
+from app.search import facets as facet_arrays
 from app.search.querying import QueryError, SearchRequest
 
-__all__ = ["QueryError", "SearchRequest", "SearchPage", "search", "reindex", "apply_pending", "check",
-           "health"]
+__all__ = ["QueryError", "SearchRequest", "SearchPage", "search", "matching_ids", "reindex", "apply_pending",
+           "check", "health"]
 
 
 @dataclass
@@ -85,6 +87,32 @@ def search(request: SearchRequest) -> SearchPage:
         procedure, version = rows[hit.procedure_id]
         items.append(ResultItem(procedure, version, hit.score, snippets.best_snippet(version.record, outcome.terms, cache_key=version.content_hash)))
     return SearchPage(request, items, outcome.total, outcome.facets, outcome.suggestion)
+
+
+def matching_ids(request: SearchRequest) -> list[int]:
+    """Every procedure id that a request's query and filters match, without paging, in code
+    order: for acting on a whole result set (bulk marking). Raises QueryError as ``search`` does.
+
+    Only the match and the filters run (no scores, snippets or facet counts to show), and the
+    outcome is not cached: a result set of thousands of ids is used once.
+    """
+    searcher, _key, extras = _searcher()
+    parsed = querying.parse(searcher.schema, request.text)
+    engine = querying.engine_for(searcher, extras)
+    chosen = request.filter_dict()
+    arrays = engine.facets
+    if chosen.get("review"):
+        # The review state comes from the database, as on the search page.
+        _fingerprint, states, by_procedure = review_states()
+        codes = np.zeros(engine.size, dtype=np.int32)
+        for pid, value in by_procedure.items():
+            docnum = engine.docnum_by_pid.get(pid)
+            if docnum is not None:
+                codes[docnum] = value
+        arrays = facet_arrays.with_facet(arrays, "review", list(states), codes)
+    allowed, _counts = facet_arrays.apply(arrays, engine.matches(parsed.match), chosen)
+    order = np.argsort(engine.code_rank[allowed], kind="stable")
+    return [int(engine.pid[allowed[index]]) for index in order]
 
 
 def search_json(text: str, limit: int = 10) -> list[dict[str, Any]]:
