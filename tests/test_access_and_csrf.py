@@ -41,10 +41,36 @@ EXPECTED = {
     "i18n.editor_save": TRANSLATORS,
     "i18n.editor_download": TRANSLATORS,
     # review: marks on the procedure page, a mark's page, conflicts
+    "review.new_mark": frozenset({"reviewer", "admin"}),
+    "review.block": ANY,
+    "review.mark": ANY,
+    "review.update": frozenset({"reviewer", "admin"}),
+    "review.propose": frozenset({"reviewer", "admin"}),
+    "review.withdraw": frozenset({"reviewer", "admin"}),
+    "review.delete": frozenset({"reviewer", "admin"}),
+    "review.decide": frozenset({"lead", "admin"}),
+    "review.implement": frozenset({"lead", "admin"}),
+    "review.recheck": frozenset({"reviewer", "lead", "admin"}),
+    "review.comment": frozenset({"reviewer", "lead", "admin"}),
     # queues: work queues and assignments
+    "queues.index": frozenset({"reviewer", "lead", "admin"}),
+    "queues.assignments": frozenset({"lead", "admin"}),
+    "queues.assign": frozenset({"lead", "admin"}),
+    "queues.unassign": frozenset({"lead", "admin"}),
     # dashboard: progress and review settings
+    "dashboard.index": frozenset({"reviewer", "lead", "admin"}),
+    "dashboard.settings": frozenset({"lead", "admin"}),
+    "dashboard.save_income": ADMIN,
+    "dashboard.save_targets": ADMIN,
     # bulk: bulk marking from a search
+    "bulk.start": frozenset({"reviewer", "admin"}),
+    "bulk.preview": frozenset({"reviewer", "admin"}),
+    "bulk.confirm": frozenset({"reviewer", "admin"}),
+    "bulk.job": frozenset({"reviewer", "admin"}),
     # exports: simplification plan and archive
+    "exports.index": frozenset({"lead", "admin"}),
+    "exports.job": frozenset({"lead", "admin"}),
+    "exports.download": frozenset({"lead", "admin"}),
 }
 
 

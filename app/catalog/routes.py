@@ -51,8 +51,12 @@ def show(code: str):
     version = services.get_version(procedure, number)
     if version is None:
         abort(404)
+    from app.review.cost import procedure_cost
+
+    # The cost before and after the marks is that of the current version (the marks follow it).
+    cost = procedure_cost(procedure.id) if version.id == procedure.current_version_id else None
     return render_page("catalog/procedure.html", "catalog/_procedure_body.html",
-                       procedure=procedure, version=version)
+                       procedure=procedure, version=version, cost=cost)
 
 
 @bp.route("/procedures/<code>/history")

@@ -18,6 +18,9 @@ feeds are None. Savings larger than the cost are cut to the cost, per component 
 other costs), and each cut is listed as a ``Clamp``. A procedure with no cases a year has an
 annual cost of 0, and a share saved of None where the cost is 0 (nothing to divide by).
 
+A ``Scope`` narrows the catalog figures to the procedures of one agency and/or sector (of their
+current version); ``catalog_cost_by`` sums per agency or sector from the same three queries.
+
 Amounts are ``Decimal`` (built from the stored floats through their shortest text form, so 1.5
 hours is exactly 1.5): sums and products of VND amounts stay exact.
 """
@@ -28,7 +31,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select, true
 
 from app.catalog.models import Fee, Procedure, ProcedureVersion
 from app.extensions import db
@@ -40,6 +43,8 @@ ZERO = Decimal(0)
 VIEWS = {"accepted": ACCEPTED_OR_BETTER, "proposed": PROPOSED_OR_BETTER}
 # Effect field of a mark -> the cost component it reduces.
 COMPONENT = {"hours_saved_per_case": "hours", "fees_saved_vnd": "fees", "other_saved_vnd": "other"}
+# The dimensions a catalog figure can be broken down by (columns of the current version).
+GROUPS = {"agency": ProcedureVersion.agency, "sector": ProcedureVersion.sector}
 
 
 def _dec(value: Any) -> Decimal | None:
@@ -47,8 +52,24 @@ def _dec(value: Any) -> Decimal | None:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """The procedures a catalog figure is over: all, or those whose current version belongs to
+    an agency and/or a sector (an empty value does not narrow)."""
+
+    agency: str | None = None
+    sector: str | None = None
+
+    def condition(self):
+        """A condition on ``ProcedureVersion`` (joined as the current version)."""
+        parts = [GROUPS[name] == value for name, value in (("agency", self.agency), ("sector", self.sector))
+                 if value]
+        return and_(true(), *parts)
+
+
+@dataclass(frozen=True)
 class CostInputs:
-    """The inputs of one procedure's formula, from its current version."""
+    """The inputs of one procedure's formula, from its current version (and, to group and list
+    the procedure, its title, language, agency and sector)."""
 
     procedure_id: int
     code: str
@@ -57,6 +78,10 @@ class CostInputs:
     other_costs_vnd: Decimal | None
     cases_per_year: Decimal | None
     fees_without_amount: tuple[str, ...] = ()  # element keys of those fees
+    title: str | None = None
+    lang: str | None = None
+    agency: str | None = None
+    sector: str | None = None
 
 
 @dataclass(frozen=True)
@@ -210,22 +235,25 @@ def report(inputs: CostInputs, income_per_hour: Decimal | None, income_year: int
 # -- loading -----------------------------------------------------------------------------------
 
 def _reports(condition, year: int | None) -> list[CostReport]:
-    """Cost reports of the procedures matching ``condition``, in three queries."""
+    """Cost reports of the procedures matching ``condition`` (on ``Procedure`` and its current
+    ``ProcedureVersion``), in three queries."""
     income = get_setting(INCOME_PER_HOUR, year)
     P, V = Procedure, ProcedureVersion
+    current = V.id == P.current_version_id
     rows = db.session.execute(
-        select(P.id, P.code, V.hours_per_case, V.other_costs_vnd, V.cases_per_year)
-        .join(V, V.id == P.current_version_id).where(condition).order_by(P.code)).all()
+        select(P.id, P.code, V.hours_per_case, V.other_costs_vnd, V.cases_per_year, V.title, V.lang, V.agency,
+               V.sector)
+        .join(V, current).where(condition).order_by(P.code)).all()
     fees: dict[int, list[tuple[str, Any]]] = defaultdict(list)
     for procedure_id, eid, amount in db.session.execute(
-            select(P.id, Fee.eid, Fee.amount_vnd).join(Fee, Fee.version_id == P.current_version_id)
+            select(P.id, Fee.eid, Fee.amount_vnd).join(V, current).join(Fee, Fee.version_id == V.id)
             .where(condition).order_by(Fee.position)):
         fees[procedure_id].append((f"fee:{eid}", amount))
     effects: dict[int, list[MarkEffect]] = defaultdict(list)
     for mark in db.session.execute(
             select(Mark.id, Mark.procedure_id, Mark.action, Mark.status, Mark.flag, *[
                 getattr(Mark, name) for name in EFFECT_FIELDS])
-            .join(P, P.id == Mark.procedure_id)
+            .join(P, P.id == Mark.procedure_id).join(V, current)
             .where(condition, Mark.status.in_(PROPOSED_OR_BETTER)).order_by(Mark.id)):
         effects[mark.procedure_id].append(MarkEffect(
             mark.id, mark.action, mark.status, mark.flag,
@@ -237,7 +265,7 @@ def _reports(condition, year: int | None) -> list[CostReport]:
             procedure_id=row.id, code=row.code, hours_per_case=_dec(row.hours_per_case),
             fees_per_case=None if missing else sum((_dec(amount) for _key, amount in fees[row.id]), ZERO),
             other_costs_vnd=_dec(row.other_costs_vnd), cases_per_year=_dec(row.cases_per_year),
-            fees_without_amount=missing)
+            fees_without_amount=missing, title=row.title, lang=row.lang, agency=row.agency, sector=row.sector)
         reports.append(report(inputs, income.value, income.year, effects[row.id]))
     return reports
 
@@ -264,19 +292,43 @@ class CostTotals:
         return self.saved_annual / self.annual_cost if self.annual_cost > 0 else None
 
 
-def catalog_cost(year: int | None = None) -> dict[str, CostTotals]:
-    """Totals per view over the published procedures; a procedure with a missing input or
-    estimate is left out of both sums and listed in ``incomplete`` with its gaps."""
+def published_reports(year: int | None = None, scope: Scope | None = None) -> list[CostReport]:
+    """Cost reports of the published procedures (in ``scope``), by code."""
+    return _reports(and_(Procedure.status == "published", (scope or Scope()).condition()), year)
+
+
+def _add(totals: dict[str, CostTotals], item: CostReport) -> None:
+    for view, total in totals.items():
+        after = item.views[view]
+        if item.annual_cost is None or after.saved_annual is None:
+            total.incomplete[item.inputs.code] = item.gaps + after.gaps
+            continue
+        total.procedures += 1
+        total.annual_cost += item.annual_cost
+        total.saved_annual += after.saved_annual
+        if after.clamped:
+            total.clamped[item.inputs.code] = after.clamped
+
+
+def catalog_cost(year: int | None = None, scope: Scope | None = None,
+                 reports: list[CostReport] | None = None) -> dict[str, CostTotals]:
+    """Totals per view over the published procedures (in ``scope``); a procedure with a missing
+    input or estimate is left out of both sums and listed in ``incomplete`` with its gaps.
+
+    ``reports`` (from ``published_reports``) saves loading them again."""
     totals = {view: CostTotals(view) for view in VIEWS}
-    for item in _reports(Procedure.status == "published", year):
-        for view, total in totals.items():
-            after = item.views[view]
-            if item.annual_cost is None or after.saved_annual is None:
-                total.incomplete[item.inputs.code] = item.gaps + after.gaps
-                continue
-            total.procedures += 1
-            total.annual_cost += item.annual_cost
-            total.saved_annual += after.saved_annual
-            if after.clamped:
-                total.clamped[item.inputs.code] = after.clamped
+    for item in published_reports(year, scope) if reports is None else reports:
+        _add(totals, item)
     return totals
+
+
+def catalog_cost_by(by: str, year: int | None = None, scope: Scope | None = None,
+                    reports: list[CostReport] | None = None) -> dict[str, dict[str, CostTotals]]:
+    """``catalog_cost`` per agency or sector (``by``): group -> view -> totals."""
+    if by not in GROUPS:
+        raise KeyError(by)
+    groups: dict[str, dict[str, CostTotals]] = {}
+    for item in published_reports(year, scope) if reports is None else reports:
+        group = getattr(item.inputs, by)
+        _add(groups.setdefault(group, {view: CostTotals(view) for view in VIEWS}), item)
+    return groups

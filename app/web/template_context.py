@@ -18,9 +18,11 @@ NAVIGATION = (
     ("search.index", _l("Search"), None),
     ("catalog.index", _l("Catalog"), None),
     # TRANSLATORS: navigation: the work lists of the review (my marks, unreviewed, to decide).
+    ("dashboard.index", _l("Dashboard"), {"reviewer", "lead", "admin"}),
     ("queues.index", _l("Queues"), {"reviewer", "lead", "admin"}),
     ("queues.assignments", _l("Assignments"), {"lead", "admin"}),
     ("exports.index", _l("Exports"), {"lead", "admin"}),
+    ("dashboard.settings", _l("Review settings"), {"lead", "admin"}),
     ("i18n.editor_index", _l("Translations"), {"translator", "admin"}),
     ("admin.imports", _l("Imports"), {"admin"}),
     ("admin.users", _l("Users"), {"admin"}),
