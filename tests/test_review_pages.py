@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import g
 from sqlalchemy import select
 
 from app.audit.models import AuditEntry
@@ -45,16 +44,7 @@ def people(make_user):
 
 @pytest.fixture
 def as_user(app, login):
-    """A signed-in test client per user: ``as_user(people["rita"])``.
-
-    The requests of a test share the app context the ``app`` fixture pushed, and with it
-    ``g``, where Flask-Login keeps the signed-in user: each request forgets it, so that each
-    client is the user its own session says."""
-    def forget_user() -> None:
-        g.pop("_login_user", None)
-
-    app.before_request_funcs.setdefault(None, []).insert(0, forget_user)
-
+    """A signed-in test client per user: ``as_user(people["rita"])``."""
     def make(user):
         return login(user, test_client=app.test_client())
     return make

@@ -29,8 +29,12 @@ VIEWPORT = {"width": 1280, "height": 900}
 # Playwright waits (locators, navigations, expect) give up after this many milliseconds.
 TIMEOUT_MS = 5_000
 HERE = Path(__file__).resolve().parent
-# Console errors tolerated by every browser test (none at present).
-KNOWN_CONSOLE_ERRORS: tuple[str, ...] = ()
+# Console errors tolerated by every browser test: Chromium logs every 4xx answer to a fetch,
+# and the app answers a refused form (422) or a stale edit (409) with its fragment on purpose.
+KNOWN_CONSOLE_ERRORS: tuple[str, ...] = (
+    "Failed to load resource: the server responded with a status of 422 (UNPROCESSABLE ENTITY)",
+    "Failed to load resource: the server responded with a status of 409 (CONFLICT)",
+)
 
 
 @pytest.hookimpl(tryfirst=True)
