@@ -22,10 +22,16 @@ from app.audit.models import AuditEntry
 from app.auth.models import User
 from app.catalog.demo import demo_files, load_demo
 from app.catalog.models import ImportBatch
+from app.catalog.records import flatten
+from app.catalog.services import get_procedure
 from app.catalog.validation import schema
 from app.extensions import db
 from app.i18n.catalogs import pseudo_translate
 from app.i18n.locale import PSEUDO_LOCALE
+from app.queues.services import assign
+from app.review.models import Mark, MarkComment
+from app.review.services import add_comment, create_mark, decide_mark, implement_mark, propose_mark
+from app.review.settings import INCOME_PER_HOUR, set_setting
 from app.search import services as search
 
 # Attributes a user reads or hears: tooltips, accessible names, placeholders, confirm dialogs.
@@ -151,6 +157,9 @@ def data_strings() -> list[str]:
     for entry in db.session.scalars(select(AuditEntry)):
         values.update((entry.actor_name, entry.action, entry.message or "", entry.object_id))
     values.update(db.session.scalars(select(ImportBatch.filename)))
+    for mark in db.session.scalars(select(Mark)):
+        values.update(value for value in (mark.rationale, mark.legal_text, mark.decision_comment) if value)
+    values.update(db.session.scalars(select(MarkComment.text)))
     with jobs._lock:
         values.update(job.label for job in jobs._jobs.values())
     # Whole values and their lines (lists are joined on pages), longest first.
@@ -175,6 +184,39 @@ def pseudo_site(app, client, users, login, tmp_path):
 
 def _sample_values(code: str, user_id: int, import_job: str) -> dict:
     return {"code": code, "number": 2, "user_id": user_id, "job_id": import_job, "batch_id": 1, "locale": "vi"}
+
+
+def _review_site(users, code: str) -> dict:
+    """Marks in every state (one without estimates, one on the procedure that the waiting
+    version will flag), a comment thread, an assignment and review settings."""
+    actor = users["all"]
+    procedure = get_procedure(code)
+    record = procedure.current_version.record
+    documents = [key for key in flatten(record) if key.startswith("document:")]
+    steps = [key for key in flatten(record) if key.startswith("step:")]
+    why = {"reason": "not_necessary", "rationale": "Giấy tờ này không cần thiết.",
+           "legal_number": record["legal_basis"][0]["number"]}
+    saves = {"hours_saved_per_case": "1.5", "fees_saved_vnd": "0", "other_saved_vnd": "10000"}
+
+    def made(key, action, params=None, effects=saves):
+        return create_mark(procedure.id, key, {"action": action, "params": params or {}, **why, **effects}, actor)
+
+    draft = made(documents[0], "remove", effects={})
+    proposed = made(documents[1], "accept_copy", {"form": "e_copy"})
+    propose_mark(proposed.id, proposed.revision, actor)
+    add_comment(proposed.id, "Cần hỏi ý kiến Bộ Tư pháp.", actor)
+    decided = {}
+    for key, decision in ((steps[0], "accepted"), (steps[1], "rejected"), (None, "accepted")):
+        mark = made(key, "remove_step" if key else "simplify")
+        propose_mark(mark.id, mark.revision, actor)
+        decided[key] = decide_mark(mark.id, mark.revision, decision, "Đồng ý theo đề xuất.", actor)
+    implemented = implement_mark(decided[steps[0]].id, decided[steps[0]].revision, actor, "Đã sửa thông tư.")
+    assignment = assign(users["reviewer"].id, "agency", record["agency"], actor)
+    set_setting(INCOME_PER_HOUR, "44000", 2024, actor)
+    db.session.commit()
+    return {"draft": draft.id, "proposed": proposed.id, "rejected": decided[steps[1]].id,
+            "implemented": implemented.id, "procedure": decided[None].id, "assignment": assignment.id,
+            "element": documents[0]}
 
 
 def test_every_page_is_translated_in_the_pseudo_locale(app, pseudo_site, users, login):
@@ -208,14 +250,51 @@ def test_every_page_is_translated_in_the_pseudo_locale(app, pseudo_site, users, 
     wait_for_job(jobs.latest("reindex"))
     pages["GET /admin/search/progress (done)"] = client.get("/admin/search/progress").get_data(as_text=True)
 
+    # The review: marks in every state, a bulk marking job, an export job.
+    code = pseudo_site["code"]
+    review = _review_site(users, code)
+    bulk_form = {"code": [code], "target": "document", "pattern": "a", "action": "make_optional",
+                 "reason": "not_necessary", "rationale": "Giấy tờ này không cần thiết.", "legal_number": "",
+                 "legal_text": "", "hours_saved_per_case": "", "fees_saved_vnd": "", "other_saved_vnd": ""}
+    preview = client.post("/bulk/preview", data=bulk_form).get_data(as_text=True)
+    pages["POST /bulk/preview"] = preview
+    token = re.search(r'name="plan" value="([^"]+)"', preview).group(1)
+    response = client.post("/bulk/confirm", data={"plan": token})
+    bulk_job = wait_for_job(jobs.get(response.headers["Location"].rsplit("/", 1)[1]))
+    response = client.post("/exports", data={"format": "xlsx", "status": "proposed", "agency": ""})
+    export_id = response.headers["Location"].rsplit("/", 1)[1]
+    wait_for_job(jobs.get(export_id))
+    for name, mark_id in review.items():
+        if name not in ("assignment", "element"):
+            pages[f"GET mark ({name})"] = client.get(f"/marks/{mark_id}").get_data(as_text=True)
+    for queue in ("mine", "unreviewed", "changed", "decide"):
+        pages[f"GET /queues?queue={queue}"] = client.get(f"/queues?queue={queue}").get_data(as_text=True)
+    pages["GET mark form fragment"] = client.get(
+        f"/procedures/{code}/marks/block?element={review['element']}&open=1",
+        headers={"HX-Request": "true"}).get_data(as_text=True)
+    pages["POST mark form (invalid)"] = client.post(
+        f"/procedures/{code}/marks/new?element={review['element']}",
+        data={"action": "reuse_from_database", "hours_saved_per_case": "1,5"}).get_data(as_text=True)
+    pages["POST stale edit (conflict)"] = client.post(
+        f"/marks/{review['draft']}", data={"revision": "0", "action": "make_optional", "rationale": "Đồng ý theo đề xuất."}
+    ).get_data(as_text=True)
+    pages["POST review settings (invalid)"] = client.post(
+        "/admin/review-settings/income", data={"year": "1900", "value": "25.000"}).get_data(as_text=True)
+    pages["GET dashboard (agency)"] = client.get(
+        "/dashboard", query_string={"agency": "Bộ Tư pháp"}).get_data(as_text=True)
+
     # Every GET route of the url_map, with sample arguments.
-    values = _sample_values(pseudo_site["code"], users["reviewer"].id, done_job.id)
-    # JSON / redirects / seen above / a .po file download
-    skipped = {"static", "web.health", "web.root", "auth.login", "i18n.editor_download"}
+    values = {**_sample_values(code, users["reviewer"].id, done_job.id), "mark_id": review["proposed"],
+              "assignment_id": review["assignment"], "export_id": export_id}
+    per_endpoint = {"bulk.job": {"job_id": bulk_job.id}}
+    # JSON / redirects / seen above / file downloads / a fragment for HTMX only (seen above)
+    skipped = {"static", "web.health", "web.root", "auth.login", "i18n.editor_download", "exports.download",
+               "review.block"}
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint in skipped:
             continue
-        url = rule.build({name: values[name] for name in rule.arguments})[1]
+        arguments = {**values, **per_endpoint.get(rule.endpoint, {})}
+        url = rule.build({name: arguments[name] for name in rule.arguments})[1]
         if rule.endpoint == "search.index":
             url += "?q=đăng ký"
         response = client.get(url)
@@ -244,6 +323,8 @@ def test_every_page_is_translated_in_the_pseudo_locale(app, pseudo_site, users, 
         "/account/password", data={"current": "x", "new": "short", "confirm": "other"}).get_data(as_text=True)
     client.post(f"/procedures/{pseudo_site['code']}/publish")
     pages["GET after publish (flash)"] = client.get(f"/procedures/{pseudo_site['code']}").get_data(as_text=True)
+    pages["GET flagged mark"] = client.get(f"/marks/{review['procedure']}").get_data(as_text=True)
+    pages["GET /queues?queue=changed (flagged)"] = client.get("/queues?queue=changed").get_data(as_text=True)
     pages["GET 404"] = client.get("/procedures/0.000000").get_data(as_text=True)
     pages["GET 405"] = client.get("/logout").get_data(as_text=True)
     pages["POST without CSRF token"] = client.post("/logout", csrf=False).get_data(as_text=True)

@@ -244,6 +244,7 @@ class Target:
     code: str
     element_key: str | None
     match: Match
+    lang: str = "vi"  # the language of the procedure's text, for the page to mark it
     legal_number: str | None = None  # the request's number, when this procedure has it
     digest: str = ""
     skip: str | None = None
@@ -297,29 +298,29 @@ def selected_procedure_ids(selection: Selection) -> tuple[list[int], list[str]]:
 
 
 def _matches(kind: str, folded: str,
-             procedure_ids: list[int]) -> Iterator[tuple[int, str, str, int, str | None, Match]]:
-    """(procedure id, code, status, version id, element key, match) for every element of the
-    kind in the current versions of the procedures whose text matches."""
+             procedure_ids: list[int]) -> Iterator[tuple[int, str, str, int, str, str | None, Match]]:
+    """(procedure id, code, status, version id, language, element key, match) for every element
+    of the kind in the current versions of the procedures whose text matches."""
     for chunk in _chunks(procedure_ids):
-        base = (select(Procedure.id, Procedure.code, Procedure.status, ProcedureVersion.id)
+        base = (select(Procedure.id, Procedure.code, Procedure.status, ProcedureVersion.id, ProcedureVersion.lang)
                 .join(ProcedureVersion, ProcedureVersion.id == Procedure.current_version_id)
                 .where(Procedure.id.in_(chunk)))
         if kind == "procedure":
             rows = db.session.execute(base.add_columns(ProcedureVersion.title).order_by(Procedure.code))
-            for pid, code, status, version_id, title in rows:
+            for pid, code, status, version_id, lang, title in rows:
                 match = find(folded, title)
                 if match:
-                    yield pid, code, status, version_id, None, match
+                    yield pid, code, status, version_id, lang, None, match
             continue
         model, columns = _TEXT_COLUMNS[kind]
         rows = db.session.execute(
             base.join(model, model.version_id == ProcedureVersion.id)
             .add_columns(model.eid, *(getattr(model, name) for name in columns))
             .order_by(Procedure.code, model.position))
-        for pid, code, status, version_id, eid, *texts in rows:
+        for pid, code, status, version_id, lang, eid, *texts in rows:
             match = find(folded, " · ".join(text for text in texts if text) or None)
             if match:
-                yield pid, code, status, version_id, f"{kind}:{eid}", match
+                yield pid, code, status, version_id, lang, f"{kind}:{eid}", match
 
 
 def _records(version_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
@@ -376,13 +377,13 @@ def plan(request: BulkRequest, actor) -> Plan:
     found = list(_matches(request.kind, folded, procedure_ids))
     published = [row for row in found if row[2] == "published"]
     marked = _open_marks(request.action, sorted({row[0] for row in published}))
-    records = _records(row[3] for row in published if (row[0], row[4]) not in marked)
+    records = _records(row[3] for row in published if (row[0], row[5]) not in marked)
     numbered = _versions_with_number(request.legal_number, list(records))
     exists = _procedure_exists({})
     values = {name: value for name, value in request.values.items() if name in COMMON_FIELDS}
     legal_text = (values.get("legal_text") or "").strip()
-    for pid, code, status, version_id, key, match in found:
-        target = Target(pid, code, key, match)
+    for pid, code, status, version_id, lang, key, match in found:
+        target = Target(pid, code, key, match, lang)
         if status != "published":
             target.skip = NOT_PUBLISHED
         elif (pid, key) in marked:
