@@ -1,4 +1,4 @@
-"""Helpers shared by tests: example records and import files."""
+"""Helpers shared by tests: example records, import files, marks taken through the workflow."""
 from __future__ import annotations
 
 import copy
@@ -63,3 +63,21 @@ def copy_translations(folder: Path) -> Path:
         shutil.copy2(catalogs.po_path(locale), target)
     catalogs.compile_catalogs(folder, locales=locales)
     return folder
+
+
+def mark_to(status: str, code: str, key: str | None, values: dict, reviewer, lead) -> int:
+    """A mark made by ``reviewer`` and taken through the workflow to ``status`` (``lead``
+    decides and records the implementation); committed. Returns its id."""
+    from app.catalog.services import get_procedure
+    from app.extensions import db
+    from app.review.services import create_mark, decide_mark, implement_mark, propose_mark
+
+    mark = create_mark(get_procedure(code).id, key, values, reviewer)
+    if status != "draft":
+        propose_mark(mark.id, 1, reviewer)
+    if status in ("accepted", "implemented", "rejected"):
+        decide_mark(mark.id, 2, "rejected" if status == "rejected" else "accepted", "Decided.", lead)
+    if status == "implemented":
+        implement_mark(mark.id, 3, lead)
+    db.session.commit()
+    return mark.id

@@ -19,14 +19,13 @@ from sqlalchemy import select
 from app.admin import jobs
 from app.audit.models import AuditEntry
 from app.catalog.importer import import_file
-from app.catalog.services import get_procedure
 from app.exports import archive, plan, services
 from app.exports.plan import COLUMN_KEYS, headers
 from app.extensions import db
 from app.review import settings
 from app.review.models import Mark, MarkComment
-from app.review.services import add_comment, create_mark, decide_mark, implement_mark, propose_mark
-from helpers import example_records, record, wait_for_job, write_jsonl
+from app.review.services import add_comment
+from helpers import example_records, mark_to, record, wait_for_job, write_jsonl
 
 D = Decimal
 JUSTICE, POLICE = "Bộ Tư pháp", "Bộ Công an"
@@ -52,19 +51,10 @@ def people(make_user):
 
 def marked(people, code, key, action, *, status, params=None, legal="60/2014/QH13", **effects):
     """A mark taken through the workflow to ``status``."""
-    rita, lena = people["rita"], people["lena"]
     complete = {} if action == "keep" else {"reason": "not_necessary", "rationale": f"Why {action}.",
                                              "legal_number": legal}
-    mark = create_mark(get_procedure(code).id, key, {"action": action, "params": params or {}, **complete,
-                                                     **effects}, rita)
-    if status != "draft":
-        propose_mark(mark.id, 1, rita)
-    if status in ("accepted", "implemented", "rejected"):
-        decide_mark(mark.id, 2, "rejected" if status == "rejected" else "accepted", "Decided.", lena)
-    if status == "implemented":
-        implement_mark(mark.id, 3, lena)
-    db.session.commit()
-    return mark.id
+    return mark_to(status, code, key, {"action": action, "params": params or {}, **complete, **effects},
+                   people["rita"], people["lena"])
 
 
 @pytest.fixture

@@ -14,8 +14,7 @@ from app.extensions import db
 from app.review import cost, settings
 from app.review.cost import Clamp, CostInputs, Gap, MarkEffect
 from app.review.models import ReviewSetting
-from app.review.services import create_mark, decide_mark, implement_mark, propose_mark
-from helpers import record, write_jsonl
+from helpers import mark_to, record, write_jsonl
 
 D = Decimal
 CODE = "1.000001"
@@ -50,17 +49,8 @@ def load(tmp_path, records):
 
 def marked(people, code, key, action, *, status="draft", params=None, **effects):
     """A mark taken through the workflow to ``status``."""
-    rita, lena = people["rita"], people["lena"]
-    mark = create_mark(get_procedure(code).id, key, {"action": action, "params": params or {}, **COMPLETE,
-                                                     **effects}, rita)
-    if status != "draft":
-        propose_mark(mark.id, 1, rita)
-    if status in ("accepted", "implemented", "rejected"):
-        decide_mark(mark.id, 2, "rejected" if status == "rejected" else "accepted", "Decided.", lena)
-    if status == "implemented":
-        implement_mark(mark.id, 3, lena)
-    db.session.commit()
-    return mark.id
+    return mark_to(status, code, key, {"action": action, "params": params or {}, **COMPLETE, **effects},
+                   people["rita"], people["lena"])
 
 
 def test_cost_per_case_and_per_year():

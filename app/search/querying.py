@@ -165,6 +165,20 @@ def _weighted_terms(parsed: ParsedQuery, words: list[str]) -> list[tuple[str, st
     return terms
 
 
+def facets_with_review(engine, review=None):
+    """The engine's facet arrays, plus the review state facet when ``review`` (fingerprint,
+    states, {procedure id: state index}) is given: it comes from the database, not the index."""
+    if review is None:
+        return engine.facets
+    _fingerprint, states, by_procedure = review
+    codes = np.zeros(engine.size, dtype=np.int32)
+    for pid, value in by_procedure.items():
+        docnum = engine.docnum_by_pid.get(pid)
+        if docnum is not None:
+            codes[docnum] = value
+    return facet_arrays.with_facet(engine.facets, "review", list(states), codes)
+
+
 def run(searcher, key, extras: dict, request: SearchRequest, review=None) -> SearchOutcome:
     """Execute a request against an open searcher (``key`` identifies its index generation).
 
@@ -178,15 +192,7 @@ def run(searcher, key, extras: dict, request: SearchRequest, review=None) -> Sea
     parsed = parse(searcher.schema, request.text)
     engine = engine_for(searcher, extras)
     matching = engine.matches(parsed.match)
-    arrays = engine.facets
-    if review is not None:
-        _fingerprint, states, by_procedure = review
-        codes = np.zeros(engine.size, dtype=np.int32)
-        for pid, value in by_procedure.items():
-            docnum = engine.docnum_by_pid.get(pid)
-            if docnum is not None:
-                codes[docnum] = value
-        arrays = facet_arrays.with_facet(arrays, "review", list(states), codes)
+    arrays = facets_with_review(engine, review)
     allowed, counts = facet_arrays.apply(arrays, matching, request.filter_dict())
     total = int(len(allowed))
     start, stop = (request.page - 1) * request.per_page, request.page * request.per_page

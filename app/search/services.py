@@ -100,16 +100,8 @@ def matching_ids(request: SearchRequest) -> list[int]:
     parsed = querying.parse(searcher.schema, request.text)
     engine = querying.engine_for(searcher, extras)
     chosen = request.filter_dict()
-    arrays = engine.facets
-    if chosen.get("review"):
-        # The review state comes from the database, as on the search page.
-        _fingerprint, states, by_procedure = review_states()
-        codes = np.zeros(engine.size, dtype=np.int32)
-        for pid, value in by_procedure.items():
-            docnum = engine.docnum_by_pid.get(pid)
-            if docnum is not None:
-                codes[docnum] = value
-        arrays = facet_arrays.with_facet(arrays, "review", list(states), codes)
+    # The review state comes from the database, as on the search page.
+    arrays = querying.facets_with_review(engine, review_states() if chosen.get("review") else None)
     allowed, _counts = facet_arrays.apply(arrays, engine.matches(parsed.match), chosen)
     order = np.argsort(engine.code_rank[allowed], kind="stable")
     return [int(engine.pid[allowed[index]]) for index in order]
