@@ -184,14 +184,27 @@ def _text_of(value) -> str:
 
 
 def _read_leaf(matcher) -> tuple[np.ndarray, np.ndarray]:
-    """All (ids, weights) of a leaf matcher, a block at a time."""
+    """All (ids, weights) of a leaf matcher, a block at a time.
+
+    A block is a pickled tuple whose ids are delta-encoded; Whoosh decodes the deltas one id
+    at a time in Python, which is most of the cost of reading a long posting list. Here the
+    block's tuple is loaded as Whoosh loads it and the deltas are summed by numpy.
+    """
     ids_parts, weight_parts = [], []
-    if all(hasattr(matcher, name) for name in ("_read_ids", "_read_weights", "_next_block", "_i")):
+    if all(hasattr(matcher, name) for name in ("_read_data", "_data", "_byteids", "_blocklength", "_next_block")):
         while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            ids_parts.append(np.asarray(matcher._ids, dtype=np.int64))
-            weight_parts.append(np.asarray(matcher._weights, dtype=np.float32))
+            if matcher._data is None:
+                matcher._read_data()
+            raw_ids, raw_weights = matcher._data[0], matcher._data[1]
+            ids = np.asarray(raw_ids, dtype=np.int64)
+            ids_parts.append(ids if matcher._byteids else np.cumsum(ids))
+            count = matcher._blocklength
+            if raw_weights is None:
+                weight_parts.append(np.ones(count, dtype=np.float32))
+            elif isinstance(raw_weights, float):
+                weight_parts.append(np.full(count, raw_weights, dtype=np.float32))
+            else:
+                weight_parts.append(np.asarray(raw_weights, dtype=np.float32))
             matcher._next_block()
         if ids_parts:
             return np.concatenate(ids_parts), np.concatenate(weight_parts)
