@@ -27,6 +27,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_babel import ngettext
 from sqlalchemy import select
 
@@ -62,7 +63,7 @@ COLUMNS: tuple[tuple[str, Any], ...] = (
     ("annual_cost_after", _l("Annual cost after this mark (VND)")),
     ("saving", _l("Saving per year (VND)")),
     ("note", _l("Note")),
-    ("mark_id", _l("Mark")),
+    ("mark_id", lazy_pgettext("noun: a review mark", "Mark")),
 )
 COLUMN_KEYS = tuple(key for key, _header in COLUMNS)
 AMOUNT_COLUMNS = ("annual_cost_before", "annual_cost_after", "saving")

@@ -19,6 +19,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 
 from app.auth.access import any_role, roles_required
@@ -50,7 +51,7 @@ FIELD = {
     "params": _l("Action values"),
     "reason": _l("Reason"),
     "rationale": _l("Rationale"),
-    "legal_number": _l("Legal text to amend"),
+    "legal_number": _l("Legal basis number"),
     "legal_text": _l("Legal text to amend (free text)"),
     "hours_saved_per_case": _l("Hours saved per case"),
     "fees_saved_vnd": _l("Fees saved per case (VND)"),
@@ -59,7 +60,7 @@ FIELD = {
     "flag": _l("Flag"),
     "decision_comment": _l("Decision comment"),
     "version": _l("Version"),
-    "target": _l("Target"),
+    "target": lazy_pgettext("what a mark is about", "Target"),
     "text": _l("Comment"),
     "comment": _l("Comment"),
     "decision": _l("Decision"),

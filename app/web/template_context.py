@@ -17,8 +17,9 @@ LOCALE_NAMES = {"vi": "Tiếng Việt", "th": "ไทย", "en": "English"}
 NAVIGATION = (
     ("search.index", _l("Search"), None),
     ("catalog.index", _l("Catalog"), None),
-    # TRANSLATORS: navigation: the work lists of the review (my marks, unreviewed, to decide).
+    # TRANSLATORS: navigation: progress of the review against its targets.
     ("dashboard.index", _l("Dashboard"), {"reviewer", "lead", "admin"}),
+    # TRANSLATORS: navigation: the work lists of the review (my marks, unreviewed, to decide).
     ("queues.index", _l("Queues"), {"reviewer", "lead", "admin"}),
     ("queues.assignments", _l("Assignments"), {"lead", "admin"}),
     ("exports.index", _l("Exports"), {"lead", "admin"}),
