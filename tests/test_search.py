@@ -5,13 +5,15 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from app.catalog import publication
 from app.catalog.importer import import_file
 from app.catalog.services import get_procedure
 from app.extensions import db
-from app.search import indexer, services, store
+from app.search import engine, indexer, postings, services, store
+from app.search.engine import SCORED_FIELDS
 from app.search.services import SearchRequest
 from helpers import example_records, record, write_jsonl
 
@@ -191,6 +193,46 @@ def test_crashed_rebuild_leaves_the_old_index_serving(corpus, app, monkeypatch):
     with pytest.raises(RuntimeError):
         services.reindex()
     assert store.current(app.config["SEARCH_INDEX_DIR"]).name == before
+    assert codes("dang ky ket hon")[0] == "1.000894"
+
+
+def test_crash_while_writing_posting_arrays_leaves_the_old_index_serving(corpus, app, monkeypatch):
+    before = store.current(app.config["SEARCH_INDEX_DIR"]).name
+
+    def explode(*_args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("app.search.postings.write", explode)
+    with pytest.raises(OSError):
+        services.reindex()
+    assert store.current(app.config["SEARCH_INDEX_DIR"]).name == before
+    assert codes("dang ky ket hon")[0] == "1.000894"
+
+
+def test_posting_arrays_hold_what_whoosh_holds(corpus, app, tmp_path):
+    generation = store.current(app.config["SEARCH_INDEX_DIR"])
+    searcher, _key, _extras = services._searcher()
+    compared = 0
+    for leaf, _offset in searcher.reader().leaf_readers():
+        arrays = postings.for_segment(generation.path, postings.segment_id(leaf))
+        assert arrays is not None and set(arrays.fields) == set(SCORED_FIELDS)
+        for field in SCORED_FIELDS:
+            for term in leaf.lexicon(field):
+                expected = postings.read_leaf(leaf.postings(field, term))
+                found = arrays.postings(field, term.decode("utf-8"))
+                assert np.array_equal(found[0], expected[0]) and np.array_equal(found[1], expected[1])
+                compared += 1
+        assert arrays.postings("folded", "zzqxv")[0].size == 0
+    assert compared > 500
+    # Segments never change: their columns are read once, whatever engine asks again.
+    leaves = [leaf for leaf, _ in searcher.reader().leaf_readers()]
+    first = [engine.segment_columns(leaf) for leaf in leaves]
+    assert all(again is columns for again, columns in zip([engine.segment_columns(leaf) for leaf in leaves],
+                                                           first, strict=True))
+    # A procedure the indexer adds later lives in a segment without arrays, and is found.
+    load(tmp_path, [record("1.000102", title="Cấp phép khai thác đá ong")], publish=True, name="late.jsonl")
+    services.apply_pending()
+    assert codes("khai thác đá ong") == ["1.000102"]
     assert codes("dang ky ket hon")[0] == "1.000894"
 
 

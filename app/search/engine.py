@@ -13,15 +13,17 @@ numbers and term frequencies) straight from Whoosh's posting blocks, and then:
 * facet counts and filters, and sorting by code or date, use per-document arrays loaded from
   Whoosh's columns once per generation.
 
-The posting blocks are read through attributes of Whoosh's ``whoosh3`` codec leaf matcher
-(``_read_ids``, ``_ids``, ``_weights``, ``_next_block``). The distribution is pinned; if those
-attributes are missing the code falls back to the public, slower ``all_ids``/``weight`` loop.
+Postings come from the arrays a rebuild writes beside each segment (``postings``), or, for
+segments the indexer added since, from Whoosh's posting blocks read through attributes of the
+``whoosh3`` codec's leaf matcher (``_read_data``, ``_data``, ``_next_block``). The distribution is
+pinned; if those attributes are missing the code falls back to the public ``id``/``weight`` loop.
 """
 from __future__ import annotations
 
 import math
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from functools import reduce
 
 import numpy as np
@@ -29,6 +31,7 @@ from whoosh import query as wq
 from whoosh.util.numeric import byte_to_length
 
 from app.search import facets as facet_arrays
+from app.search import postings as posting_arrays
 from app.search.analysis import tokenize
 
 K1, B = 1.2, 0.75
@@ -37,58 +40,105 @@ _LENGTH_OF_BYTE = np.array([byte_to_length(value) for value in range(256)], dtyp
 TERM_CACHE = 4096
 
 
+@dataclass
+class SegmentColumns:
+    """What the engine reads from one segment's columns. Segments never change once written
+    (deletions are kept apart), so these are computed once per segment and reused by every
+    engine while the segment lives: an incremental commit adds a small segment, and only that
+    one is read."""
+
+    size: int
+    pid: np.ndarray
+    updated: np.ndarray
+    codes: list[str]
+    lengths: dict[str, np.ndarray]
+    facets: facet_arrays.FacetArrays
+
+
+_segments: OrderedDict[str, SegmentColumns] = OrderedDict()
+_segments_lock = threading.Lock()
+SEGMENTS_KEPT = 64
+
+
+def _text(value) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value or "")
+
+
+def _numeric_column(leaf, name: str, size: int, dtype) -> np.ndarray:
+    values = np.zeros(size, dtype=dtype)
+    for docnum, value in enumerate(leaf.column_reader(name)):
+        if docnum >= size:
+            break
+        values[docnum] = value or 0
+    return values
+
+
+def _lengths(leaf, field: str, size: int) -> np.ndarray:
+    per_doc = getattr(leaf, "_perdoc", None)
+    if per_doc is not None and hasattr(per_doc, "doc_field_length_reader"):
+        get = per_doc.doc_field_length_reader(field, 0)
+    else:
+        def get(docnum):
+            return leaf.doc_field_length(docnum, field, 0)
+    raw = np.fromiter((get(docnum) or 0 for docnum in range(size)), dtype=np.float32, count=size)
+    return np.maximum(raw, 1.0)
+
+
+def segment_columns(leaf) -> SegmentColumns:
+    """The columns of one segment, read once per segment id."""
+    ident = posting_arrays.segment_id(leaf)
+    if ident is not None:
+        with _segments_lock:
+            cached = _segments.get(ident)
+            if cached is not None:
+                _segments.move_to_end(ident)
+                return cached
+    size = leaf.doc_count_all()
+    columns = SegmentColumns(
+        size=size,
+        pid=_numeric_column(leaf, "pid", size, np.int64),
+        updated=_numeric_column(leaf, "updated", size, np.int64),
+        codes=[_text(value) for value in leaf.column_reader("code")][:size],
+        lengths={field: _lengths(leaf, field, size) for field in SCORED_FIELDS},
+        facets=facet_arrays.load(leaf),
+    )
+    if ident is not None:
+        with _segments_lock:
+            _segments[ident] = columns
+            while len(_segments) > SEGMENTS_KEPT:
+                _segments.popitem(last=False)
+    return columns
+
+
 class Engine:
     """Per-generation arrays of one open searcher. Thread-safe for readers."""
 
-    def __init__(self, searcher) -> None:
+    def __init__(self, searcher, generation_path=None) -> None:
         self.searcher = searcher
+        self.generation_path = generation_path
         reader = searcher.reader()
-        self.size = reader.doc_count_all()
+        parts = [segment_columns(leaf) for leaf, _offset in reader.leaf_readers()]
+        self.size = sum(part.size for part in parts)
         self.live = np.zeros(self.size, dtype=bool)
         self.live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
         self.all_live = np.flatnonzero(self.live)
-        self.facets = facet_arrays.load(searcher)
-        self.pid = self._numeric_column(reader, "pid", np.int64)
-        self.updated = self._numeric_column(reader, "updated", np.int64)
+        self.facets = facet_arrays.concatenate([part.facets for part in parts])
+        self.pid = _joined([part.pid for part in parts], np.int64)
+        self.updated = _joined([part.updated for part in parts], np.int64)
         # Live document of each procedure (an updated procedure leaves a deleted older one).
-        self.docnum_by_pid = {int(self.pid[docnum]): int(docnum) for docnum in self.all_live}
-        codes = [self._text(value) for value in reader.column_reader("code")][: self.size]
+        self.docnum_by_pid = dict(zip(self.pid[self.all_live].tolist(), self.all_live.tolist(), strict=True))
+        codes = [code for part in parts for code in part.codes]
         order = sorted(range(len(codes)), key=codes.__getitem__)
         self.code_rank = np.empty(self.size, dtype=np.int64)
         self.code_rank[order] = np.arange(len(order))
         self.codes = codes
-        self.lengths = {field: self._lengths(reader, field) for field in SCORED_FIELDS}
+        self.lengths = {field: _joined([part.lengths[field] for part in parts], np.float32)
+                        for field in SCORED_FIELDS}
         self.avg_length = {field: float(lengths[self.live].mean()) if self.all_live.size else 1.0
                            for field, lengths in self.lengths.items()}
         self._terms: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._lock = threading.Lock()
         tokenize("ไทย")  # loads PyThaiNLP's dictionary now rather than in the first Thai query
-
-    @staticmethod
-    def _text(value) -> str:
-        return value.decode("utf-8") if isinstance(value, bytes) else str(value or "")
-
-    def _numeric_column(self, reader, name: str, dtype) -> np.ndarray:
-        values = np.zeros(self.size, dtype=dtype)
-        for docnum, value in enumerate(reader.column_reader(name)):
-            if docnum >= self.size:
-                break
-            values[docnum] = value or 0
-        return values
-
-    def _lengths(self, reader, field: str) -> np.ndarray:
-        lengths = np.ones(self.size, dtype=np.float32)
-        for leaf, offset in reader.leaf_readers():
-            per_doc = getattr(leaf, "_perdoc", None)
-            if per_doc is not None and hasattr(per_doc, "doc_field_length_reader"):
-                get = per_doc.doc_field_length_reader(field, 0)
-            else:
-                def get(docnum, _leaf=leaf, _field=field):
-                    return _leaf.doc_field_length(docnum, _field, 0)
-            count = leaf.doc_count_all()
-            raw = np.fromiter((get(docnum) or 0 for docnum in range(count)), dtype=np.float32, count=count)
-            lengths[offset:offset + count] = np.maximum(raw, 1.0)
-        return lengths
 
     # ----------------------------------------------------------------- postings
 
@@ -113,10 +163,16 @@ class Engine:
     def _read_postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         id_parts, weight_parts = [], []
         for leaf, offset in self.searcher.reader().leaf_readers():
-            if (field, text) not in leaf:
+            arrays = posting_arrays.for_segment(self.generation_path, posting_arrays.segment_id(leaf))
+            found = arrays.postings(field, text) if arrays is not None else None
+            if found is not None:
+                ids, weights = found
+                if ids.size == 0:
+                    continue
+            elif (field, text) not in leaf:
                 continue
-            matcher = leaf.postings(field, text)
-            ids, weights = _read_leaf(matcher)
+            else:
+                ids, weights = posting_arrays.read_leaf(leaf.postings(field, text))
             id_parts.append(ids + offset)
             weight_parts.append(weights)
         if not id_parts:
@@ -179,42 +235,12 @@ class Engine:
         return total
 
 
+def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+
 def _text_of(value) -> str:
     return value.decode("utf-8") if isinstance(value, bytes) else str(value)
-
-
-def _read_leaf(matcher) -> tuple[np.ndarray, np.ndarray]:
-    """All (ids, weights) of a leaf matcher, a block at a time.
-
-    A block is a pickled tuple whose ids are delta-encoded; Whoosh decodes the deltas one id
-    at a time in Python, which is most of the cost of reading a long posting list. Here the
-    block's tuple is loaded as Whoosh loads it and the deltas are summed by numpy.
-    """
-    ids_parts, weight_parts = [], []
-    if all(hasattr(matcher, name) for name in ("_read_data", "_data", "_byteids", "_blocklength", "_next_block")):
-        while matcher.is_active():
-            if matcher._data is None:
-                matcher._read_data()
-            raw_ids, raw_weights = matcher._data[0], matcher._data[1]
-            ids = np.asarray(raw_ids, dtype=np.int64)
-            ids_parts.append(ids if matcher._byteids else np.cumsum(ids))
-            count = matcher._blocklength
-            if raw_weights is None:
-                weight_parts.append(np.ones(count, dtype=np.float32))
-            elif isinstance(raw_weights, float):
-                weight_parts.append(np.full(count, raw_weights, dtype=np.float32))
-            else:
-                weight_parts.append(np.asarray(raw_weights, dtype=np.float32))
-            matcher._next_block()
-        if ids_parts:
-            return np.concatenate(ids_parts), np.concatenate(weight_parts)
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    ids, weights = [], []
-    while matcher.is_active():
-        ids.append(matcher.id())
-        weights.append(matcher.weight())
-        matcher.next()
-    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32)
 
 
 def positive_terms(node, negated: bool = False) -> list[tuple[str, str]]:

@@ -24,8 +24,8 @@ class FacetArrays:
     level_bits: np.ndarray  # bit mask of levels per document number
 
 
-def load(searcher) -> FacetArrays:
-    reader = searcher.reader()
+def load(reader) -> FacetArrays:
+    """The facet arrays of a reader (an index or one segment of it), read from its columns."""
     size = reader.doc_count_all()
     values: dict[str, list[str]] = {}
     codes: dict[str, np.ndarray] = {}
@@ -50,6 +50,23 @@ def load(searcher) -> FacetArrays:
             text = raw.decode("utf-8") if isinstance(raw, bytes) else (raw or "")
             cache[raw] = sum(1 << LEVELS.index(part) for part in text.split(",") if part in LEVELS)
         bits[docnum] = cache[raw]
+    return FacetArrays(values, codes, bits)
+
+
+def concatenate(parts: list[FacetArrays]) -> FacetArrays:
+    """The arrays of several segments, one after the other, with one numbering of the values."""
+    values: dict[str, list[str]] = {}
+    codes: dict[str, np.ndarray] = {}
+    for facet in SINGLE:
+        numbers: dict[str, int] = {}
+        pieces = []
+        for part in parts:
+            remap = np.array([numbers.setdefault(name, len(numbers)) for name in part.values[facet]] or [0],
+                             dtype=np.int32)
+            pieces.append(remap[part.codes[facet]])
+        values[facet] = list(numbers)
+        codes[facet] = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int32)
+    bits = np.concatenate([part.level_bits for part in parts]) if parts else np.zeros(0, dtype=np.uint8)
     return FacetArrays(values, codes, bits)
 
 

@@ -21,7 +21,8 @@ from whoosh.writing import LockError
 
 from app.catalog.publication import events_after
 from app.extensions import db
-from app.search import documents, store
+from app.search import documents, postings, store
+from app.search.engine import SCORED_FIELDS
 from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -107,7 +108,13 @@ def rebuild(progress: Callable[[int, int], None] | None = None, procs: int | Non
         writer.cancel()
         index.close()
         raise
-    index.close()
+    # The posting arrays belong to the generation: written before it goes live.
+    reader = index.reader()
+    try:
+        postings.write(generation.path, reader, SCORED_FIELDS)
+    finally:
+        reader.close()
+        index.close()
     db.session.rollback()
     state = {"last_seq": start_seq, "built_at": utcnow().isoformat(timespec="seconds"), "documents": count,
              "build_seconds": round(time.perf_counter() - started, 1)}

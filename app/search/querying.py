@@ -151,7 +151,7 @@ def engine_for(searcher, extras: dict) -> Engine:
         with _engine_lock:
             engine = extras.get("engine")
             if engine is None:
-                engine = extras["engine"] = Engine(searcher)
+                engine = extras["engine"] = Engine(searcher, extras.get("path"))
     return engine
 
 

@@ -139,7 +139,7 @@ class SearcherCache:
                 old = self._searcher
                 self._searcher = self._index.searcher()
                 self._key = key
-                self._extras = {}
+                self._extras = {"path": generation.path}
                 if old is not None:
                     # Requests that started before the swap may still read the old searcher:
                     # close it a while later rather than now.
