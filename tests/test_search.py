@@ -199,7 +199,7 @@ def test_crashed_rebuild_leaves_the_old_index_serving(corpus, app, monkeypatch):
 def test_crash_while_writing_posting_arrays_leaves_the_old_index_serving(corpus, app, monkeypatch):
     before = store.current(app.config["SEARCH_INDEX_DIR"]).name
 
-    def explode(*_args):
+    def explode(*_args, **_kwargs):
         raise OSError("disk full")
 
     monkeypatch.setattr("app.search.postings.write", explode)
@@ -234,6 +234,35 @@ def test_posting_arrays_hold_what_whoosh_holds(corpus, app, tmp_path):
     services.apply_pending()
     assert codes("khai thác đá ong") == ["1.000102"]
     assert codes("dang ky ket hon")[0] == "1.000894"
+
+
+def test_posting_arrays_written_by_several_processes_are_the_same(tmp_path, monkeypatch):
+    from whoosh import fields, index
+
+    schema = fields.Schema(folded=fields.TEXT, title=fields.TEXT)
+    texts = ["dang ky ket hon", "dang ky khai sinh", "cap giay phep", "ket hon ket hon"]
+    folders = {}
+    for procs in (1, 2):
+        folder = tmp_path / f"procs-{procs}"
+        folder.mkdir()
+        created = index.create_in(folder, schema)
+        for half in (texts[:2], texts[2:]):  # two commits, two segments
+            writer = created.writer()
+            for text in half:
+                writer.add_document(folded=text, title=text.split()[0])
+            writer.commit(merge=False)
+        monkeypatch.setattr(postings, "PARALLEL_FROM", 0)
+        with created.reader() as reader:
+            assert len(list(reader.leaf_readers())) == 2
+            # folded: 4 + 4 + 3 + 2 distinct words; title: "dang" twice, "cap", "ket"; no body field
+            assert postings.write(folder, reader, ("folded", "title", "body"), procs=procs) == 17
+        created.close()
+        # Segment ids are random: compare the files' names and contents, not their folders.
+        folders[procs] = sorted((path.name, path.read_bytes()) for path in (folder / postings.FOLDER).rglob("*.npy"))
+    assert folders[1] == folders[2] and len(folders[1]) == 16  # 2 segments x 2 fields x 4 arrays
+    arrays = postings.SegmentArrays(next((tmp_path / "procs-2" / postings.FOLDER).iterdir()))
+    docs, tfs = arrays.postings("folded", "ket")
+    assert docs.tolist() in ([], [0], [1]) and tfs.dtype == np.float32
 
 
 def test_rebuild_switches_atomically_and_cleans_up(corpus, app):

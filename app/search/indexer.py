@@ -111,7 +111,7 @@ def rebuild(progress: Callable[[int, int], None] | None = None, procs: int | Non
     # The posting arrays belong to the generation: written before it goes live.
     reader = index.reader()
     try:
-        postings.write(generation.path, reader, SCORED_FIELDS)
+        postings.write(generation.path, reader, SCORED_FIELDS, procs=procs)
     finally:
         reader.close()
         index.close()

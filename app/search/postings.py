@@ -5,7 +5,8 @@ Whoosh keeps a block of postings as a pickled tuple that holds the positions of 
 as separate objects; unpickling them is most of the time of a query on a common word that the
 engine has not read yet. A rebuild therefore writes, for each segment it made and each field
 the engine scores, four arrays: the sorted terms, where each term's postings start, the
-segment's document numbers (int32) and the term frequencies (float32). They are read through
+segment's document numbers (int32) and the term frequencies (uint16 when they are whole
+numbers, as counts are; float32 otherwise). They are read through
 memory maps, so the operating system shares them between worker processes and nothing is
 decoded per query.
 
@@ -15,14 +16,18 @@ out of use, and a new generation starts with none.
 """
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
 import threading
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from whoosh import index as whoosh_index
 
 FOLDER = "arrays"
+PARALLEL_FROM = 20_000  # documents; below, starting processes costs more than it saves
 PARTS = ("terms", "offsets", "docs", "tfs")
 
 
@@ -65,23 +70,46 @@ def segment_id(leaf) -> str | None:
     return segment.segment_id() if segment is not None else None
 
 
-def write(generation_path: Path, reader, fields: tuple[str, ...]) -> int:
+def write(generation_path: Path, reader, fields: tuple[str, ...], procs: int = 1) -> int:
     """Write the arrays of every segment of ``reader`` (an index of ``generation_path``);
-    returns the number of postings written. Each segment's folder appears complete or not at all."""
+    returns the number of postings written. Each segment's folder appears complete or not at
+    all. With ``procs`` > 1 and a large index, the segments are written by that many processes
+    side by side (a rebuild with several writer processes makes as many segments)."""
+    idents = [ident for leaf, _offset in reader.leaf_readers() if (ident := segment_id(leaf)) is not None]
+    if procs > 1 and len(idents) > 1 and reader.doc_count_all() >= PARALLEL_FROM:
+        # Spawned, not forked: a rebuild may run in a thread of the web process.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(procs, len(idents)), mp_context=context) as pool:
+            return sum(pool.map(_write_in_process, [(str(generation_path), ident, fields) for ident in idents]))
+    return sum(_write_segment(generation_path, leaf, fields) for leaf, _offset in reader.leaf_readers()
+               if segment_id(leaf) is not None)
+
+
+def _write_in_process(job: tuple[str, str, tuple[str, ...]]) -> int:
+    path, ident, fields = job
+    index = whoosh_index.open_dir(path)
+    try:
+        with index.reader() as reader:
+            for leaf, _offset in reader.leaf_readers():
+                if segment_id(leaf) == ident:
+                    return _write_segment(Path(path), leaf, fields)
+    finally:
+        index.close()
+    return 0
+
+
+def _write_segment(generation_path: Path, leaf, fields: tuple[str, ...]) -> int:
+    ident = segment_id(leaf)
+    target = Path(generation_path) / FOLDER / ident
+    partial = target.with_name(ident + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
     written = 0
-    for leaf, _offset in reader.leaf_readers():
-        ident = segment_id(leaf)
-        if ident is None:
+    for field in fields:
+        if field not in leaf.schema or not leaf.schema[field].scorable:
             continue
-        target = Path(generation_path) / FOLDER / ident
-        partial = target.with_name(ident + ".partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        partial.mkdir(parents=True)
-        for field in fields:
-            if field not in leaf.schema or not leaf.schema[field].scorable:
-                continue
-            written += _write_field(partial, leaf, field)
-        os.replace(partial, target)
+        written += _write_field(partial, leaf, field)
+    os.replace(partial, target)
     return written
 
 
@@ -96,11 +124,15 @@ def _write_field(folder: Path, leaf, field: str) -> int:
         tf_parts.append(weights)
         offsets.append(offsets[-1] + ids.size)
     # UTF-8 byte order (the lexicon's) is code point order, which numpy's string compare uses.
+    tfs = np.concatenate(tf_parts) if tf_parts else np.zeros(0, dtype=np.float32)
+    # Frequencies are counts: kept in two bytes when they all are whole and small enough.
+    if tfs.size and np.all(tfs == np.round(tfs)) and tfs.min() >= 0 and tfs.max() <= np.iinfo(np.uint16).max:
+        tfs = tfs.astype(np.uint16)
     arrays = {
         "terms": np.array(terms, dtype=str) if terms else np.zeros(0, dtype="U1"),
         "offsets": np.asarray(offsets, dtype=np.int64),
         "docs": np.concatenate(doc_parts) if doc_parts else np.zeros(0, dtype=np.int32),
-        "tfs": np.concatenate(tf_parts) if tf_parts else np.zeros(0, dtype=np.float32),
+        "tfs": tfs,
     }
     for part, array in arrays.items():
         np.save(folder / f"{field}.{part}.npy", array, allow_pickle=False)
