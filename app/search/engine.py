@@ -193,22 +193,44 @@ class Engine:
         if isinstance(node, wq.And):
             positive = [self.matches(child) for child in node.subqueries if not isinstance(child, wq.Not)]
             negative = [self.matches(child.query) for child in node.subqueries if isinstance(child, wq.Not)]
-            result = reduce(lambda a, b: np.intersect1d(a, b, assume_unique=True),
-                            sorted(positive, key=len)) if positive else self.all_live
+            result = reduce(self._intersect, sorted(positive, key=len)) if positive else self.all_live
             for excluded in negative:
-                result = np.setdiff1d(result, excluded, assume_unique=True)
+                result = self._minus(result, excluded)
             return result
         if isinstance(node, wq.Or):
-            parts = [self.matches(child) for child in node.subqueries]
-            return reduce(np.union1d, parts) if parts else np.zeros(0, dtype=np.int64)
+            return self._union([self.matches(child) for child in node.subqueries])
         if isinstance(node, wq.AndNot):
-            return np.setdiff1d(self.matches(node.a), self.matches(node.b), assume_unique=True)
+            return self._minus(self.matches(node.a), self.matches(node.b))
         if isinstance(node, wq.Not):
-            return np.setdiff1d(self.all_live, self.matches(node.query), assume_unique=True)
+            return self._minus(self.all_live, self.matches(node.query))
         if isinstance(node, wq.NullQuery.__class__):
             return np.zeros(0, dtype=np.int64)
         # Phrases, prefixes, wildcards, ranges: Whoosh's own matcher.
         return np.unique(np.fromiter(node.docs(self.searcher), dtype=np.int64))
+
+    # Set operations on sorted document numbers through a mask over all documents: linear in
+    # the sizes involved, where numpy's union1d and intersect1d sort or hash their inputs.
+
+    def _mask(self, docs: np.ndarray) -> np.ndarray:
+        mask = np.zeros(self.size, dtype=bool)
+        mask[docs] = True
+        return mask
+
+    def _intersect(self, smaller: np.ndarray, larger: np.ndarray) -> np.ndarray:
+        return smaller[self._mask(larger)[smaller]]
+
+    def _minus(self, docs: np.ndarray, excluded: np.ndarray) -> np.ndarray:
+        return docs[~self._mask(excluded)[docs]]
+
+    def _union(self, parts: list[np.ndarray]) -> np.ndarray:
+        if not parts:
+            return np.zeros(0, dtype=np.int64)
+        if len(parts) == 1:
+            return parts[0]
+        mask = np.zeros(self.size, dtype=bool)
+        for part in parts:
+            mask[part] = True
+        return np.flatnonzero(mask)
 
     # ----------------------------------------------------------------- scoring
 
@@ -218,13 +240,16 @@ class Engine:
         if not len(docs):
             return total
         live_count = max(1, self.all_live.size)
+        # Position of each document in ``docs`` (-1: not there), so a posting finds its row by
+        # one lookup instead of a binary search.
+        position = np.full(self.size, -1, dtype=np.int64)
+        position[docs] = np.arange(len(docs))
         for field, text, weight in weighted_terms:
             ids, tf = self.postings(field, text)
             if not ids.size:
                 continue
-            where = np.searchsorted(docs, ids)
-            inside = where < len(docs)
-            inside[inside] = docs[where[inside]] == ids[inside]
+            where = position[ids]
+            inside = where >= 0
             if not inside.any():
                 continue
             idf = math.log(1.0 + (live_count - ids.size + 0.5) / (ids.size + 0.5))
