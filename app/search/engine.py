@@ -33,6 +33,7 @@ from whoosh.util.numeric import byte_to_length
 from app.search import facets as facet_arrays
 from app.search import postings as posting_arrays
 from app.search.analysis import tokenize
+from app.search.lru import LruCache
 
 K1, B = 1.2, 0.75
 SCORED_FIELDS = ("folded", "en", "body", "title", "pairs")
@@ -55,9 +56,8 @@ class SegmentColumns:
     facets: facet_arrays.FacetArrays
 
 
-_segments: OrderedDict[str, SegmentColumns] = OrderedDict()
-_segments_lock = threading.Lock()
 SEGMENTS_KEPT = 64
+_segments = LruCache(SEGMENTS_KEPT)
 
 
 def _text(value) -> str:
@@ -87,12 +87,9 @@ def _lengths(leaf, field: str, size: int) -> np.ndarray:
 def segment_columns(leaf) -> SegmentColumns:
     """The columns of one segment, read once per segment id."""
     ident = posting_arrays.segment_id(leaf)
-    if ident is not None:
-        with _segments_lock:
-            cached = _segments.get(ident)
-            if cached is not None:
-                _segments.move_to_end(ident)
-                return cached
+    cached = _segments.get(ident) if ident is not None else None
+    if cached is not None:
+        return cached
     size = leaf.doc_count_all()
     columns = SegmentColumns(
         size=size,
@@ -103,10 +100,7 @@ def segment_columns(leaf) -> SegmentColumns:
         facets=facet_arrays.load(leaf),
     )
     if ident is not None:
-        with _segments_lock:
-            _segments[ident] = columns
-            while len(_segments) > SEGMENTS_KEPT:
-                _segments.popitem(last=False)
+        _segments.put(ident, columns)
     return columns
 
 

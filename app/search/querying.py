@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from functools import reduce
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +18,7 @@ from whoosh import qparser, query as wq
 from app.search import facets as facet_arrays
 from app.search.analysis import fold_vietnamese, protect_codes, tokenize
 from app.search.engine import Engine, positive_terms
+from app.search.lru import LruCache
 
 MATCH_FIELDS = ("folded", "en")
 TITLE_BOOST = 1.5
@@ -116,29 +116,8 @@ def query_terms(searcher, parsed) -> dict[str, set[str]]:
     return terms
 
 
-class ResultCache:
-    """Recent results keyed by (index generation, request): repeated and paged queries are free."""
-
-    def __init__(self, size: int = CACHE_SIZE) -> None:
-        self._lock = threading.Lock()
-        self._items: OrderedDict[Any, Any] = OrderedDict()
-        self._size = size
-
-    def get(self, key):
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        return None
-
-    def put(self, key, value) -> None:
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-
-cache = ResultCache()
+# Recent results keyed by (index generation, request): repeated and paged queries are free.
+cache = LruCache(CACHE_SIZE)
 
 
 _engine_lock = threading.Lock()

@@ -6,13 +6,12 @@ contains markup is shown as text.
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
 from app.search.analysis import fold_vietnamese, token_spans
 from app.search.documents import element_texts
+from app.search.lru import LruCache
 
 CONTEXT_CHARS = 90
 CANDIDATES = 3
@@ -86,24 +85,17 @@ def _pieces(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[str, boo
     return pieces
 
 
-_folded_cache: OrderedDict[str, list[tuple[str, str, str, str]]] = OrderedDict()
-_cache_lock = threading.Lock()
+_folded_cache = LruCache(FOLDED_CACHE)
 
 
 def _folded_elements(record: dict, cache_key: str | None) -> list[tuple[str, str, str, str]]:
     """(kind, id, text, folded lower-case text) of each element, cached per version."""
-    if cache_key is not None:
-        with _cache_lock:
-            cached = _folded_cache.get(cache_key)
-            if cached is not None:
-                _folded_cache.move_to_end(cache_key)
-                return cached
+    cached = _folded_cache.get(cache_key) if cache_key is not None else None
+    if cached is not None:
+        return cached
     elements = [(kind, eid, text, fold_vietnamese(text.lower())) for kind, eid, text in element_texts(record)]
     if cache_key is not None:
-        with _cache_lock:
-            _folded_cache[cache_key] = elements
-            while len(_folded_cache) > FOLDED_CACHE:
-                _folded_cache.popitem(last=False)
+        _folded_cache.put(cache_key, elements)
     return elements
 
 
