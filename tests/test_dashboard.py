@@ -322,6 +322,16 @@ def test_data_gaps_are_listed_not_counted_as_zero(reviewed, reviewer):
     assert "fee fee2 has no amount" in html and "hours per case missing" in html
 
 
+def test_a_long_list_of_data_gaps_shows_its_first_rows_and_the_whole_count(reviewed, reviewer, monkeypatch):
+    monkeypatch.setattr("app.dashboard.routes.GAPS_SHOWN", 3)
+    html = page(reviewer)
+    assert len(Figures(html).gaps) == 3
+    every = {code for code, r in {r["code"]: r for r in published(reviewed)}.items()
+             if hand_cost_of(r, "accepted", INCOME) is None} | {"2.100011"}
+    assert f"{len(every)} procedures are left out of the cost figure" in html
+    assert f"The first 3 of {len(every)} are listed" in html
+
+
 def test_filters_change_the_figures_as_the_hand_count_says(reviewed, reviewer):
     for filters in ({"agency": "Bộ Tư pháp"}, {"sector": "Nội vụ"},
                     {"agency": "Bộ Y tế", "sector": "Khám bệnh, chữa bệnh"}, {"agency": "กรมโรงงานอุตสาหกรรม"}):

@@ -17,6 +17,10 @@ from app.web.htmx import render_page, wants_fragment
 bp = Blueprint("dashboard", __name__)
 
 
+# Rows of the data gaps table; the count above it is always the whole number.
+GAPS_SHOWN = 50
+
+
 @bp.route("/dashboard")
 @roles_required("reviewer", "lead", "admin")
 def index():
@@ -27,7 +31,7 @@ def index():
         board=board, options=services.filter_options(), keys=KEYS, is_met=services.is_met, plain=services.plain,
         titles=services.TITLES, descriptions=services.DESCRIPTIONS,
         progress_charts={key: charts.progress_chart(figure) for key, figure in board.figures.items()},
-        agency_charts={key: charts.bar_chart(board.by_agency, key) for key in KEYS})
+        agency_charts={key: charts.bar_chart(board.by_agency, key) for key in KEYS}, gaps_shown=GAPS_SHOWN)
 
 
 # -- review settings ---------------------------------------------------------------------------
