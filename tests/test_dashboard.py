@@ -344,7 +344,8 @@ def test_filters_change_the_figures_as_the_hand_count_says(reviewed, reviewer):
     assert justice[("simplify", "proposed")] == (4, 13) != everything[("simplify", "proposed")]
 
 
-def test_a_year_without_income_shows_no_cost_and_lists_every_procedure(reviewed, reviewer):
+def test_a_year_without_income_shows_no_cost_and_lists_every_procedure(reviewed, reviewer, monkeypatch):
+    monkeypatch.setattr("app.dashboard.routes.GAPS_SHOWN", 1000)
     html = page(reviewer, year=2023)
     shown = Figures(html)
     assert shown.cards[("cost", "proposed")] == (0, 0) == shown.cards[("cost", "accepted")]
