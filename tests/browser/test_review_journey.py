@@ -145,24 +145,20 @@ def test_search_mark_with_keyboard_accept_and_dashboard_moves(indexed, new_page,
     assert data_after[0] == expected
 
 
-def test_marking_without_javascript(indexed, browser, make_user, sign_in):
+def test_marking_without_javascript(indexed, new_page, make_user, sign_in):
     make_user("rob", "reviewer")
-    context = browser.new_context(java_script_enabled=False, base_url=indexed, locale="en-US")
-    try:
-        page = context.new_page()
-        sign_in(page, "rob")
-        page.goto("/procedures/1.000894")
-        with page.expect_navigation():
-            page.get_by_role("link", name="Mark Document d3").click()
-        assert "/marks/new" in page.url
-        page.locator("select[name=action]").select_option("accept_copy")
-        page.locator("select[name='params.form']").select_option("e_copy")
-        page.locator("select[name=reason]").select_option("not_reasonable")
-        page.locator("textarea[name=rationale]").fill("An electronic copy is enough.")
-        page.locator("input[name=legal_text]").fill("Article 18")
-        with page.expect_navigation():
-            page.get_by_role("button", name="Save", exact=True).click()
-        assert urlsplit(page.url).path == "/procedures/1.000894" and page.url.endswith("#el-d3")
-        expect(page.locator("#review-block-document-d3 .mark-item.mark-status-draft")).to_be_visible()
-    finally:
-        context.close()
+    page = new_page(java_script_enabled=False)
+    sign_in(page, "rob")
+    page.goto("/procedures/1.000894")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Mark Document d3").click()
+    assert "/marks/new" in page.url
+    page.locator("select[name=action]").select_option("accept_copy")
+    page.locator("select[name='params.form']").select_option("e_copy")
+    page.locator("select[name=reason]").select_option("not_reasonable")
+    page.locator("textarea[name=rationale]").fill("An electronic copy is enough.")
+    page.locator("input[name=legal_text]").fill("Article 18")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save", exact=True).click()
+    assert urlsplit(page.url).path == "/procedures/1.000894" and page.url.endswith("#el-d3")
+    expect(page.locator("#review-block-document-d3 .mark-item.mark-status-draft")).to_be_visible()
