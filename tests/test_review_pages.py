@@ -426,6 +426,20 @@ def test_recheck_a_flagged_mark(catalog, people, as_user, tmp_path):
     assert services.get_mark(mark.id).flag is None
 
 
+def test_marks_on_removed_elements_are_listed_in_the_panel(catalog, people, as_user, tmp_path):
+    mark = create_mark(catalog[CODE], "document:d3", {"action": "remove", **COMPLETE}, people["rita"])
+    db.session.commit()
+    shorter = record(CODE)
+    shorter["dossier"] = shorter["dossier"][:2]
+    import_file(write_jsonl(tmp_path / "v2.jsonl", [shorter]), publish=True)
+    db.session.commit()
+    assert services.get_mark(mark.id).flag == "orphaned"
+    page = html(as_user(people["rita"]).get(f"/procedures/{CODE}"))
+    panel = page[page.index("Marks on elements not in this version"):]
+    assert re.search(rf'data-mark-id="{mark.id}">\s*<code>document:d3</code>', panel)
+    assert "Element removed" in panel
+
+
 def test_comments_inline_and_without_js(catalog, people, as_user):
     mark = create_mark(catalog[CODE], "document:d2", {"action": "remove"}, people["rita"])
     db.session.commit()
