@@ -1,7 +1,7 @@
 """Search benchmark: rebuild time and query latency at a given corpus size, with a baseline.
 
 Usage:
-    .venv/bin/python bench/search_bench.py --count 10000 [--procs 2] [--queries 200] [--workdir DIR]
+    .venv/bin/python bench/search_bench.py --count 10000 [--queries 200] [--workdir DIR]
 
 Generates the synthetic corpus, imports and publishes it into a fresh SQLite database, builds
 the index (timed), then runs a fixed set of 1-3 word queries drawn from the corpus
@@ -28,8 +28,7 @@ from app import create_app  # noqa: E402
 from app.catalog import synthetic  # noqa: E402
 from app.catalog.importer import import_file  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.search import baseline, postings, querying, services, store  # noqa: E402
-from app.search.engine import SCORED_FIELDS  # noqa: E402
+from app.search import baseline, querying, services, store  # noqa: E402
 from app.search.services import SearchRequest  # noqa: E402
 
 WORDS_PER_QUERY = (1, 1, 2, 2, 2, 3)
@@ -58,7 +57,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--procs", type=int, default=None, help="writer processes (default: per core)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", default=None, help="keep the database and indexes here")
     parser.add_argument("--skip-baseline", action="store_true")
@@ -84,25 +82,14 @@ def main() -> None:
             print(f"import of {args.count:,} procedures: {time.perf_counter() - started:.1f} s")
         started = time.perf_counter()
         if args.keep_index and store.current(app.config["SEARCH_INDEX_DIR"]) is not None:
-            generation = store.current(app.config["SEARCH_INDEX_DIR"])
-            state = store.read_state(generation.path)
+            state = store.read_state(store.current(app.config["SEARCH_INDEX_DIR"]).path)
             build = state.get("build_seconds", 0.0)
-            if not (generation.path / postings.FOLDER).is_dir():
-                # An index kept from before the posting arrays: add them, and count their time.
-                started = time.perf_counter()
-                index = store.open_index(generation)
-                with index.reader() as reader:
-                    written = postings.write(generation.path, reader, SCORED_FIELDS)
-                index.close()
-                seconds = time.perf_counter() - started
-                build += seconds
-                print(f"posting arrays added to the kept index: {written:,} postings in {seconds:.1f} s")
         else:
-            state = services.reindex(procs=args.procs)
+            state = services.reindex()
             build = time.perf_counter() - started
         size = store.folder_size(store.current(app.config["SEARCH_INDEX_DIR"]).path)
         print(f"rebuild: {state['documents']:,} documents in {build:.1f} s "
-              f"({state['documents'] / build:,.0f} docs/s, procs={args.procs}), {size / 1e6:.0f} MB")
+              f"({state['documents'] / build:,.0f} docs/s), {size / 1e6:.0f} MB")
 
         queries = make_queries(args.queries, args.seed)
         services.search(SearchRequest(text="warm up"))  # opens the searcher, loads facet arrays

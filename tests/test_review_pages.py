@@ -160,8 +160,8 @@ def test_htmx_save_renders_the_block_with_the_new_draft_and_announces_it(catalog
         "field:d1.f3", "reuse_from_database", {"database": "other", "name": "Cơ sở dữ liệu hộ tịch"}, "draft")
     assert (mark.hours_saved_per_case, mark.fees_saved_vnd, mark.other_saved_vnd) == (0.5, None, 15000.0)
     assert "<form" not in body and f'href="/marks/{mark.id}"' in body and "mark-open" in body
-    assert "review:announce" in response.headers["HX-Trigger"]
-    assert "Mark saved" in response.headers["HX-Trigger"]
+    assert "review:announce" in response.headers["HX-Trigger-After-Settle"]
+    assert "Mark saved" in response.headers["HX-Trigger-After-Settle"]
 
 
 def test_htmx_validation_errors_show_beside_inputs_and_keep_what_was_typed(catalog, people, as_user):
@@ -188,7 +188,7 @@ def test_save_and_propose_is_all_or_nothing(catalog, people, as_user):
     assert db.session.scalar(select(Mark.id)) is None  # no half-made draft either
     done = client.post(f"/procedures/{CODE}/marks/new?element=document:d2", headers=HX,
                        data={"action": "remove", "intent": "propose", **COMPLETE})
-    assert done.status_code == 200 and "Mark saved and proposed" in done.headers["HX-Trigger"]
+    assert done.status_code == 200 and "Mark saved and proposed" in done.headers["HX-Trigger-After-Settle"]
     assert db.session.scalars(select(Mark)).one().status == "proposed"
 
 
@@ -446,7 +446,7 @@ def test_comments_inline_and_without_js(catalog, people, as_user):
     lena = as_user(people["lena"])
     response = lena.post(f"/marks/{mark.id}/comments", headers=HX, data={"text": "Why <b>this</b>?"})
     assert response.status_code == 200 and 'id="mark-comments"' in html(response) and "<html" not in html(response)
-    assert "Why &lt;b&gt;this&lt;/b&gt;?" in html(response) and "Comment added." in response.headers["HX-Trigger"]
+    assert "Why &lt;b&gt;this&lt;/b&gt;?" in html(response) and "Comment added." in response.headers["HX-Trigger-After-Settle"]
     empty = lena.post(f"/marks/{mark.id}/comments", headers=HX, data={"text": "   "})
     assert empty.status_code == 422 and "Write a comment." in html(empty)
     plain = as_user(people["rita"]).post(f"/marks/{mark.id}/comments", data={"text": "Because."})

@@ -13,7 +13,6 @@ from app.catalog.importer import import_file
 from app.catalog.services import get_procedure
 from app.extensions import db
 from app.search import engine, indexer, postings, services, store
-from app.search.engine import SCORED_FIELDS
 from app.search.services import SearchRequest
 from helpers import example_records, record, write_jsonl
 
@@ -189,7 +188,7 @@ def test_crashed_rebuild_leaves_the_old_index_serving(corpus, app, monkeypatch):
         yield from ()
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("app.search.documents.all_documents", explode)
+    monkeypatch.setattr("app.search.documents.all_parts", explode)
     with pytest.raises(RuntimeError):
         services.reindex()
     assert store.current(app.config["SEARCH_INDEX_DIR"]).name == before
@@ -202,67 +201,104 @@ def test_crash_while_writing_posting_arrays_leaves_the_old_index_serving(corpus,
     def explode(*_args, **_kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("app.search.postings.write", explode)
+    monkeypatch.setattr("app.search.postings.save_field", explode)
     with pytest.raises(OSError):
         services.reindex()
     assert store.current(app.config["SEARCH_INDEX_DIR"]).name == before
     assert codes("dang ky ket hon")[0] == "1.000894"
+    # The half-written arrays never got a segment's name.
+    assert not [path for path in (Path(app.config["SEARCH_INDEX_DIR"])).glob(f"gen-*/{postings.FOLDER}/*")
+                if not path.name.endswith(".partial") and path.parent.parent.name != before]
 
 
-def test_posting_arrays_hold_what_whoosh_holds(corpus, app, tmp_path):
+def _whoosh_built(folder: Path):
+    """The same documents indexed by Whoosh's own writer, text fields included."""
+    from whoosh import index as whoosh_index
+
+    from app.search import documents
+    from app.search.schema import build_schema
+
+    folder.mkdir()
+    index = whoosh_index.create_in(folder, build_schema())
+    writer = index.writer()
+    for doc in documents.all_documents():
+        writer.add_document(**doc)
+    writer.commit()
+    return index
+
+
+def test_rebuild_arrays_equal_the_arrays_of_whoosh_postings(corpus, app, tmp_path):
+    """A rebuild inverts the texts itself; Whoosh's writer, given the same documents, must end
+    with the same terms, postings, frequencies, positions and field lengths."""
     generation = store.current(app.config["SEARCH_INDEX_DIR"])
+    ours = [path for path in (generation.path / postings.FOLDER).iterdir()]
+    assert len(ours) == 1 and (ours[0] / postings.ONLY_COPY).exists()
+    index = _whoosh_built(tmp_path / "whoosh")
+    with index.reader() as reader:
+        assert postings.write(tmp_path / "whoosh", reader, postings.TEXT_FIELDS) > 500
+    index.close()
+    theirs = next((tmp_path / "whoosh" / postings.FOLDER).iterdir())
+    files = sorted(path.name for path in theirs.glob("*.npy"))
+    assert files == sorted(path.name for path in ours[0].glob("*.npy"))
+    # 6 fields x 4 arrays, positions and their starts for 2, lengths for the 5 scored fields
+    assert len(files) == 6 * 4 + 2 * 2 + 5
+    for name in files:
+        mine, whooshs = np.load(ours[0] / name), np.load(theirs / name)
+        assert mine.dtype == whooshs.dtype and np.array_equal(mine, whooshs), name
+
+
+def test_queries_on_rebuilt_arrays_match_whoosh_on_its_own_index(corpus, app, tmp_path):
+    """Phrases, prefixes, wildcards and ranges answered from the arrays find the documents
+    Whoosh's matchers find in an index that holds the text."""
+    from app.search import querying
+
+    index = _whoosh_built(tmp_path / "whoosh")
+    searcher, _key, extras = services._searcher()
+    ours = querying.engine_for(searcher, extras)
+    assert all(arrays is not None and arrays.only_copy for _sub, _offset, arrays in ours.segments)
+    queries = ['"sổ hộ khẩu"', '"dang ky khai sinh"', '"khai sinh đăng ký"', '"đăng khai"~2', "dang*", "kh*",
+               "k?t hon", "k*n", "folded:[dang TO khai]", "folded:{a TO dang]", '"marriage registration"',
+               "licen*", "ใบอนุญาต*", '"1.000894"', "code:1.00*", "sổ NOT hộ", "dang OR cap*"]
+    with index.searcher() as whoosh_searcher:
+        checked = 0
+        for text in queries:
+            parsed = querying.parse(searcher.schema, text)
+            expected = sorted(parsed.match.docs(whoosh_searcher))
+            assert ours.matches(parsed.match).tolist() == expected, text
+            checked += bool(expected)
+    index.close()
+    assert checked >= 12
+    # What the snippets mark for a prefix comes from the arrays too.
+    terms = querying.query_terms(ours, querying.parse(searcher.schema, "kha*").rank)
+    assert {"khai", "khau"} <= terms["folded"]
+
+
+def test_indexer_segments_get_arrays_and_merges_keep_the_rebuilt_segment(corpus, app, tmp_path):
+    generation = store.current(app.config["SEARCH_INDEX_DIR"])
+    rebuilt = {path.name for path in (generation.path / postings.FOLDER).iterdir()}
+    titles = ["Cấp phép khai thác đá ong", "Đăng ký nuôi ong mật", "Cấp giấy chứng nhận ong chúa",
+              "Thẩm định trại ong giống", "Kiểm dịch mật ong xuất khẩu", "Gia hạn giấy phép nuôi ong"]
+    for number, title in enumerate(titles):
+        code = f"1.00010{number}"
+        load(tmp_path, [record(code, title=title)], publish=True, name=f"late-{number}.jsonl")
+        services.apply_pending()  # one commit per procedure: small segments that Whoosh merges
+        assert codes(f'"{title.lower()}"') == [code]
     searcher, _key, _extras = services._searcher()
-    compared = 0
-    for leaf, _offset in searcher.reader().leaf_readers():
-        arrays = postings.for_segment(generation.path, postings.segment_id(leaf))
-        assert arrays is not None and set(arrays.fields) == set(SCORED_FIELDS)
-        for field in SCORED_FIELDS:
-            for term in leaf.lexicon(field):
-                expected = postings.read_leaf(leaf.postings(field, term))
-                found = arrays.postings(field, term.decode("utf-8"))
-                assert np.array_equal(found[0], expected[0]) and np.array_equal(found[1], expected[1])
-                compared += 1
-        assert arrays.postings("folded", "zzqxv")[0].size == 0
-    assert compared > 500
-    # Segments never change: their columns are read once, whatever engine asks again.
-    leaves = [leaf for leaf, _ in searcher.reader().leaf_readers()]
-    first = [engine.segment_columns(leaf) for leaf in leaves]
-    assert all(again is columns for again, columns in zip([engine.segment_columns(leaf) for leaf in leaves],
-                                                           first, strict=True))
-    # A procedure the indexer adds later lives in a segment without arrays, and is found.
-    load(tmp_path, [record("1.000102", title="Cấp phép khai thác đá ong")], publish=True, name="late.jsonl")
-    services.apply_pending()
-    assert codes("khai thác đá ong") == ["1.000102"]
+    segments = {postings.segment_id(leaf) for leaf, _offset in searcher.reader().leaf_readers()}
+    assert rebuilt <= segments, "the rebuilt segment was merged away"
+    assert len(segments) < 1 + len(titles), "small segments were never merged"
+    folders = {path.name for path in (generation.path / postings.FOLDER).iterdir()}
+    assert folders == segments  # every segment has arrays; merged ones left none behind
+    assert sorted(codes("ong", sort="code")) == [f"1.00010{number}" for number in range(len(titles))]
     assert codes("dang ky ket hon")[0] == "1.000894"
-
-
-def test_posting_arrays_written_by_several_processes_are_the_same(tmp_path, monkeypatch):
-    from whoosh import fields, index
-
-    schema = fields.Schema(folded=fields.TEXT, title=fields.TEXT)
-    texts = ["dang ky ket hon", "dang ky khai sinh", "cap giay phep", "ket hon ket hon"]
-    folders = {}
-    for procs in (1, 2):
-        folder = tmp_path / f"procs-{procs}"
-        folder.mkdir()
-        created = index.create_in(folder, schema)
-        for half in (texts[:2], texts[2:]):  # two commits, two segments
-            writer = created.writer()
-            for text in half:
-                writer.add_document(folded=text, title=text.split()[0])
-            writer.commit(merge=False)
-        monkeypatch.setattr(postings, "PARALLEL_FROM", 0)
-        with created.reader() as reader:
-            assert len(list(reader.leaf_readers())) == 2
-            # folded: 4 + 4 + 3 + 2 distinct words; title: "dang" twice, "cap", "ket"; no body field
-            assert postings.write(folder, reader, ("folded", "title", "body"), procs=procs) == 17
-        created.close()
-        # Segment ids are random: compare the files' names and contents, not their folders.
-        folders[procs] = sorted((path.name, path.read_bytes()) for path in (folder / postings.FOLDER).rglob("*.npy"))
-    assert folders[1] == folders[2] and len(folders[1]) == 16  # 2 segments x 2 fields x 4 arrays
-    arrays = postings.SegmentArrays(next((tmp_path / "procs-2" / postings.FOLDER).iterdir()))
-    docs, tfs = arrays.postings("folded", "ket")
-    assert docs.tolist() in ([], [0], [1]) and tfs.dtype == np.float32
+    # A procedure of the rebuilt segment changed: its old document there is deleted, the new one
+    # lives in a small segment, and the rebuilt segment stays.
+    load(tmp_path, [record("1.000894", title="Đăng ký lại việc kết hôn")], publish=True, name="changed.jsonl")
+    services.apply_pending()
+    assert codes('"đăng ký lại việc kết hôn"') == ["1.000894"]
+    assert codes('"dang ky ket hon"') == []
+    searcher, _key, _extras = services._searcher()
+    assert rebuilt <= {postings.segment_id(leaf) for leaf, _offset in searcher.reader().leaf_readers()}
 
 
 def test_rebuild_switches_atomically_and_cleans_up(corpus, app):

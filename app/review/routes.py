@@ -372,7 +372,7 @@ def _block_response(procedure, target: str, *, form: dict | None = None, status:
         review=review_panel(procedure, version), key=target, form=form), status)
     response.vary.add("HX-Request")
     if announce:
-        response.headers["HX-Trigger"] = trigger_header({"review:announce": announce})
+        response.headers["HX-Trigger-After-Settle"] = trigger_header({"review:announce": announce})
     return response
 
 
@@ -519,7 +519,7 @@ def _mark_page(mark_id: int, status: int = 200, announce: str | None = None, **e
     response = render_page("review/mark.html", "review/_mark_body.html", status=status,
                            **_mark_context(mark, **extra))
     if announce and wants_fragment():
-        response.headers["HX-Trigger"] = trigger_header({"review:announce": announce})
+        response.headers["HX-Trigger-After-Settle"] = trigger_header({"review:announce": announce})
     return response
 
 
@@ -710,7 +710,7 @@ def comment(mark_id: int):
         step_errors=errors, typed={"text": text} if errors else {}), 422 if errors else 200)
     response.vary.add("HX-Request")
     if not errors:
-        response.headers["HX-Trigger"] = trigger_header({"review:announce": _("Comment added.")})
+        response.headers["HX-Trigger-After-Settle"] = trigger_header({"review:announce": _("Comment added.")})
     return response
 
 

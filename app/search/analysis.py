@@ -36,9 +36,11 @@ __all__ = [
     "VietnameseFoldingFilter",
     "english_analyzer",
     "exact_analyzer",
+    "fold_token",
     "fold_vietnamese",
     "folded_analyzer",
     "protect_codes",
+    "tokens_and_positions",
     "token_spans",
     "tokenize",
 ]
@@ -64,7 +66,7 @@ def fold_vietnamese(text: str) -> str:
     return unicodedata.normalize("NFC", nfd.translate(_FOLD_TABLE))
 
 
-_fold_token = lru_cache(maxsize=1 << 17)(fold_vietnamese)  # Vietnamese has ~10k syllables
+fold_token = lru_cache(maxsize=1 << 17)(fold_vietnamese)  # Vietnamese has ~10k syllables
 
 
 # --------------------------------------------------------------------------- the regex
@@ -329,6 +331,13 @@ def tokenize(text: str, *, subwords: bool = True) -> list[str]:
     return [t for t, _, _, _ in _iter_spans(unicodedata.normalize("NFC", text), subwords)]
 
 
+def tokens_and_positions(text: str, *, subwords: bool = True) -> tuple[list[str], list[int]]:
+    """The tokens of ``text`` as :func:`tokenize` gives them, and the position of each (Thai
+    sub-words share their compound's); what the index stores for a text field."""
+    spans = list(_iter_spans(unicodedata.normalize("NFC", text), subwords))
+    return [span[0] for span in spans], [span[1] for span in spans]
+
+
 def protect_codes(query_text: str) -> str:
     """Wrap codes and joined words (``123/2015/NĐ-CP``, ``TK1-TS``, ``nam-nữ``) in ``"``.
 
@@ -410,7 +419,7 @@ class VietnameseFoldingFilter(Filter):
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         for t in tokens:
-            t.text = _fold_token(t.text)
+            t.text = fold_token(t.text)
             yield t
 
 

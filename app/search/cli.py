@@ -34,16 +34,14 @@ def query_command(text: str, as_json: bool, limit: int):
 
 
 @search_cli.command("reindex")
-@click.option("--procs", type=click.IntRange(1, 8), default=None,
-              help="Writer processes (Whoosh multiprocessing writer); default: one per core, at most 4.")
 @with_appcontext
-def reindex_command(procs: int | None):
+def reindex_command():
     """Rebuild the index from the database into a fresh folder, then switch to it."""
     with click.progressbar(length=1, label="indexing") as bar:
         def progress(done: int, total: int) -> None:
             bar.length = max(total, 1)
             bar.update(done - bar.pos)
-        state = services.reindex(progress=progress, procs=procs)
+        state = services.reindex(progress=progress)
     click.echo(f"indexed {state['documents']} procedures in {state['build_seconds']} s")
 
 

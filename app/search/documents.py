@@ -6,6 +6,7 @@ element comes from the version's import record, so a rebuild reads one row per p
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -55,26 +56,31 @@ def element_texts(record: dict[str, Any]) -> list[tuple[str, str, str]]:
     return [item for item in out if item[2]]
 
 
-def build_document(procedure_id: int, code: str, status: str, updated, record: dict[str, Any]) -> dict[str, Any]:
-    """The fields of one index document."""
+@dataclass
+class TextParts:
+    """The texts of one procedure's index document, before they are joined into fields."""
+
+    titles: list[str]  # the title, then its translations other than English
+    body: list[str]  # every searchable text: body and folded
+    pairs: list[str]  # the parts whose adjacent syllables are indexed as pairs
+    english: list[str]  # English translations (and the whole body of an English record)
+
+
+def build_parts(procedure_id: int, code: str, status: str, updated, record: dict[str, Any]
+                ) -> tuple[dict[str, Any], TextParts]:
+    """The non-text fields of one index document (ids, facets, dates) and its texts."""
     texts = element_texts(record)
     translations = record.get("translations") or {}
     titles = [record["title"]] + [item["title"] for lang, item in sorted(translations.items()) if lang != "en"]
-    body = " \n".join([code, *titles] + [text for kind, _eid, text in texts if kind not in ("translation",)]
-                      + [text for kind, lang, text in texts if kind == "translation" and lang != "en"])
+    body = ([code, *titles] + [text for kind, _eid, text in texts if kind not in ("translation",)]
+            + [text for kind, lang, text in texts if kind == "translation" and lang != "en"])
     english = [f"{item['title']} {item.get('summary', '')}" for lang, item in translations.items() if lang == "en"]
     if record.get("lang") == "en":
-        english.append(body)
-    return {
+        english.append(" \n".join(body))
+    columns = {
         "id": str(procedure_id),
         "pid": procedure_id,
         "code": code,
-        "body": body,
-        "title": " \n".join(titles),
-        "title_pairs": " ".join(title_pairs(title) for title in titles),
-        "pairs": folded_pairs(" \n".join([*titles] + [text for kind, _eid, text in texts if kind in PAIR_KINDS])),
-        "folded": body,
-        "en": " \n".join(english),
         "agency": record["agency"],
         "sector": record["sector"],
         "kind": record["kind"],
@@ -84,18 +90,46 @@ def build_document(procedure_id: int, code: str, status: str, updated, record: d
         "levels": ",".join(sorted(record["level"])),
         "updated": int(updated.timestamp()) if updated else 0,
     }
+    pairs = [*titles] + [text for kind, _eid, text in texts if kind in PAIR_KINDS]
+    return columns, TextParts(titles=titles, body=body, pairs=pairs, english=english)
+
+
+def build_document(procedure_id: int, code: str, status: str, updated, record: dict[str, Any]) -> dict[str, Any]:
+    """The fields of one index document, as Whoosh indexes them (see ``inversion`` for the
+    same fields written straight to posting arrays)."""
+    columns, parts = build_parts(procedure_id, code, status, updated, record)
+    body = " \n".join(parts.body)
+    return {
+        **columns,
+        "body": body,
+        "title": " \n".join(parts.titles),
+        "title_pairs": " ".join(title_pairs(title) for title in parts.titles),
+        "pairs": folded_pairs(" \n".join(parts.pairs)),
+        "folded": body,
+        "en": " \n".join(parts.english),
+    }
+
+
+def title_pair_list(text: str) -> list[str]:
+    """Adjacent word pairs of a title, each joined by "_"."""
+    words = tokenize(text, subwords=False)
+    return [f"{a}_{b}" for a, b in zip(words, words[1:])]
+
+
+def folded_pair_list(text: str) -> list[str]:
+    """Adjacent word pairs of a text without diacritics, each joined by "_"."""
+    words = [fold_vietnamese(word) for word in tokenize(text, subwords=False)]
+    return [f"{a}_{b}" for a, b in zip(words, words[1:])]
 
 
 def title_pairs(text: str) -> str:
-    """Adjacent word pairs of a title, joined by "_", space-separated."""
-    words = tokenize(text, subwords=False)
-    return " ".join(f"{a}_{b}" for a, b in zip(words, words[1:]))
+    """Adjacent word pairs of a title, joined by "_", space-separated (a keyword field)."""
+    return " ".join(title_pair_list(text))
 
 
 def folded_pairs(text: str) -> str:
-    """Adjacent word pairs of a text without diacritics, joined by "_", space-separated."""
-    words = [fold_vietnamese(word) for word in tokenize(text, subwords=False)]
-    return " ".join(f"{a}_{b}" for a, b in zip(words, words[1:]))
+    """Adjacent word pairs of a text without diacritics, space-separated (a keyword field)."""
+    return " ".join(folded_pair_list(text))
 
 
 def _rows(condition) -> Iterator[tuple[int, str, str, Any, dict[str, Any]]]:
@@ -119,9 +153,15 @@ def documents_for(procedure_ids: Iterable[int]) -> dict[int, dict[str, Any] | No
 
 
 def all_documents() -> Iterator[dict[str, Any]]:
-    """Every searchable procedure's document, in id order."""
+    """Every searchable procedure's whole document, in id order."""
     for pid, code, status, updated, record in _rows(Procedure.status.in_(SEARCHABLE_STATUSES)):
         yield build_document(pid, code, status, updated, record)
+
+
+def all_parts() -> Iterator[tuple[dict[str, Any], TextParts]]:
+    """Every searchable procedure's columns and texts (``build_parts``), in id order."""
+    for pid, code, status, updated, record in _rows(Procedure.status.in_(SEARCHABLE_STATUSES)):
+        yield build_parts(pid, code, status, updated, record)
 
 
 def searchable_ids() -> set[int]:

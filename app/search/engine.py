@@ -1,26 +1,30 @@
-"""Set algebra and BM25 over cached posting arrays: the fast path of every query.
+"""Set algebra and BM25 over posting arrays: how every query runs.
 
 Whoosh's matchers walk postings one document at a time in Python, which is what makes a plain
 Whoosh index slow on common words (every match must be visited for facet counts). Here each
 (field, term) a query needs is read once per index generation into two numpy arrays (document
-numbers and term frequencies) straight from Whoosh's posting blocks, and then:
+numbers and term frequencies), and then:
 
 * the query tree (AND, OR, NOT of terms) becomes intersections, unions and differences of
-  sorted arrays; node types without an array form (phrases, prefixes, wildcards, ranges) ask
-  Whoosh for their documents;
+  sorted arrays; phrases are checked on position arrays, and prefixes, wildcards and term
+  ranges take a slice of a segment's sorted terms; only node types on fields the arrays do not
+  hold (ids, numbers) ask Whoosh's matcher;
 * scores are BM25 over the same arrays, vectorised, with per-field weights; exact spellings and
   title words add to the score of documents that already match;
 * facet counts and filters, and sorting by code or date, use per-document arrays loaded from
-  Whoosh's columns once per generation.
+  Whoosh's columns once per segment.
 
-Postings come from the arrays a rebuild writes beside each segment (``postings``), or, for
-segments the indexer added since, from Whoosh's posting blocks read through attributes of the
+Postings come from the arrays beside each segment (``postings``): a rebuilt segment's text is
+only there. A segment without arrays (written by the indexer and not yet given its arrays, or
+by an older version) is read from Whoosh's posting blocks through attributes of the
 ``whoosh3`` codec's leaf matcher (``_read_data``, ``_data``, ``_next_block``). The distribution is
 pinned; if those attributes are missing the code falls back to the public ``id``/``weight`` loop.
 """
 from __future__ import annotations
 
+import fnmatch
 import math
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -73,7 +77,9 @@ def _numeric_column(leaf, name: str, size: int, dtype) -> np.ndarray:
     return values
 
 
-def _lengths(leaf, field: str, size: int) -> np.ndarray:
+def _lengths(leaf, field: str, size: int, arrays=None) -> np.ndarray:
+    if arrays is not None and field in arrays.lengths:
+        return np.maximum(np.asarray(arrays.lengths[field][:size], dtype=np.float32), 1.0)
     per_doc = getattr(leaf, "_perdoc", None)
     if per_doc is not None and hasattr(per_doc, "doc_field_length_reader"):
         get = per_doc.doc_field_length_reader(field, 0)
@@ -84,8 +90,9 @@ def _lengths(leaf, field: str, size: int) -> np.ndarray:
     return np.maximum(raw, 1.0)
 
 
-def segment_columns(leaf) -> SegmentColumns:
-    """The columns of one segment, read once per segment id."""
+def segment_columns(leaf, arrays=None) -> SegmentColumns:
+    """The columns of one segment, read once per segment id (field lengths from its posting
+    ``arrays`` when they hold them)."""
     ident = posting_arrays.segment_id(leaf)
     cached = _segments.get(ident) if ident is not None else None
     if cached is not None:
@@ -96,7 +103,7 @@ def segment_columns(leaf) -> SegmentColumns:
         pid=_numeric_column(leaf, "pid", size, np.int64),
         updated=_numeric_column(leaf, "updated", size, np.int64),
         codes=[_text(value) for value in leaf.column_reader("code")][:size],
-        lengths={field: _lengths(leaf, field, size) for field in SCORED_FIELDS},
+        lengths={field: _lengths(leaf, field, size, arrays) for field in SCORED_FIELDS},
         facets=facet_arrays.load(leaf),
     )
     if ident is not None:
@@ -111,7 +118,10 @@ class Engine:
         self.searcher = searcher
         self.generation_path = generation_path
         reader = searcher.reader()
-        parts = [segment_columns(leaf) for leaf, _offset in reader.leaf_readers()]
+        # (sub-searcher, first document number, posting arrays or None) of each segment
+        self.segments = [(sub, offset, posting_arrays.for_segment(generation_path, posting_arrays.segment_id(
+            sub.reader()))) for sub, offset in searcher.leaf_searchers()]
+        parts = [segment_columns(sub.reader(), arrays) for sub, _offset, arrays in self.segments]
         self.size = sum(part.size for part in parts)
         self.live = np.zeros(self.size, dtype=bool)
         self.live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
@@ -131,6 +141,7 @@ class Engine:
         self.avg_length = {field: float(lengths[self.live].mean()) if self.all_live.size else 1.0
                            for field, lengths in self.lengths.items()}
         self._terms: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._vocabularies: dict[str, list[str]] = {}
         self._lock = threading.Lock()
         tokenize("ไทย")  # loads PyThaiNLP's dictionary now rather than in the first Thai query
 
@@ -156,8 +167,8 @@ class Engine:
 
     def _read_postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         id_parts, weight_parts = [], []
-        for leaf, offset in self.searcher.reader().leaf_readers():
-            arrays = posting_arrays.for_segment(self.generation_path, posting_arrays.segment_id(leaf))
+        for sub, offset, arrays in self.segments:
+            leaf = sub.reader()
             found = arrays.postings(field, text) if arrays is not None else None
             if found is not None:
                 ids, weights = found
@@ -199,8 +210,86 @@ class Engine:
             return self._minus(self.all_live, self.matches(node.query))
         if isinstance(node, wq.NullQuery.__class__):
             return np.zeros(0, dtype=np.int64)
-        # Phrases, prefixes, wildcards, ranges: Whoosh's own matcher.
-        return np.unique(np.fromiter(node.docs(self.searcher), dtype=np.int64))
+        if isinstance(node, wq.Phrase):
+            words = [_text_of(word) for word in node.words]
+            return self._per_segment(node, lambda arrays: arrays.phrase_docs(node.fieldname, words, node.slop)
+                                     if arrays.has_positions(node.fieldname) else None)
+        if isinstance(node, (wq.Prefix, wq.Wildcard, wq.TermRange)):
+            return self._per_segment(node, lambda arrays: self._expansion_docs(arrays, node))
+        # Other node types (numeric ranges, ...) are on fields Whoosh holds: its own matcher.
+        return self._per_segment(node, lambda arrays: None)
+
+    def _per_segment(self, node, from_arrays) -> np.ndarray:
+        """Documents of ``node``, each segment answered by ``from_arrays(arrays)`` where it has
+        arrays and that returns an answer, by Whoosh's matcher on that segment otherwise."""
+        parts = []
+        for sub, offset, arrays in self.segments:
+            found = from_arrays(arrays) if arrays is not None else None
+            if found is None:
+                found = np.fromiter(node.docs(sub), dtype=np.int64)
+            parts.append(np.asarray(found, dtype=np.int64) + offset)
+        docs = self._union(parts) if len(parts) != 1 else np.unique(parts[0])
+        return docs[self.live[docs]] if docs.size else docs
+
+    @staticmethod
+    def _term_indexes(arrays, node):
+        """The numbers of the terms a prefix, wildcard or term range covers in one segment's
+        arrays; None when the arrays do not hold the field."""
+        field = node.fieldname
+        if isinstance(node, wq.Prefix):
+            return arrays.prefix_indexes(field, _text_of(node.text))
+        if isinstance(node, wq.Wildcard):
+            pattern = _text_of(node.text)
+            prefix = re.split(r"[*?]", pattern, maxsplit=1)[0]
+            covered = arrays.prefix_indexes(field, prefix)
+            if covered is None:
+                return None
+            regex = re.compile(fnmatch.translate(pattern))
+            return [index for index in covered if regex.match(arrays.term_text(field, index))]
+        low = _text_of(node.start) if node.start is not None else None
+        high = _text_of(node.end) if node.end is not None else None
+        return arrays.term_indexes(field, low, high, low_excl=node.startexcl, high_excl=node.endexcl)
+
+    def _expansion_docs(self, arrays, node) -> np.ndarray | None:
+        indexes = self._term_indexes(arrays, node)
+        return None if indexes is None else arrays.docs_of_terms(node.fieldname, indexes)
+
+    def expand(self, node, limit: int = 500) -> list[str]:
+        """The index terms (at most ``limit``) a prefix, wildcard or term range stands for."""
+        found: dict[str, None] = {}
+        for sub, _offset, arrays in self.segments:
+            indexes = self._term_indexes(arrays, node) if arrays is not None else None
+            if indexes is None:
+                try:
+                    texts = [_text_of(text) for text in node._btexts(sub.reader())]
+                except Exception:  # a node Whoosh cannot expand there: nothing to add
+                    texts = []
+            else:
+                texts = [arrays.term_text(node.fieldname, index) for index in list(indexes)[:limit]]
+            found.update(dict.fromkeys(texts))
+            if len(found) >= limit:
+                break
+        return list(found)[:limit]
+
+    def has_term(self, field: str, text: str) -> bool:
+        return bool(self.postings(field, text)[0].size)
+
+    def vocabulary(self, field: str) -> list[str]:
+        """Every term of a field, sorted (for spelling suggestions); read once per engine."""
+        with self._lock:
+            cached = self._vocabularies.get(field)
+        if cached is not None:
+            return cached
+        words: set[str] = set()
+        for sub, _offset, arrays in self.segments:
+            if arrays is not None and field in arrays.fields:
+                words.update(np.asarray(arrays.fields[field]["terms"]).tolist())
+            elif field in sub.reader().schema:
+                words.update(_text_of(term) for term in sub.reader().lexicon(field))
+        ordered = sorted(words)
+        with self._lock:
+            self._vocabularies[field] = ordered
+        return ordered
 
     # Set operations on sorted document numbers through a mask over all documents: linear in
     # the sizes involved, where numpy's union1d and intersect1d sort or hash their inputs.

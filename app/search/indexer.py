@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -21,8 +20,7 @@ from whoosh.writing import LockError
 
 from app.catalog.publication import events_after
 from app.extensions import db
-from app.search import documents, postings, store
-from app.search.engine import SCORED_FIELDS
+from app.search import documents, inversion, postings, store
 from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -65,9 +63,14 @@ def apply_pending(limit: int = BATCH) -> int:
                 writer.delete_by_term("id", str(pid))
             else:
                 writer.update_document(**doc)
-        writer.commit()
+        writer.commit(mergetype=postings.merge_policy(generation.path))
+        # Arrays for the new segment (and one a merge made); merged ones lose theirs.
+        with index.reader() as reader:
+            postings.write(generation.path, reader, postings.TEXT_FIELDS)
+            postings.remove_orphans(generation.path, reader)
     except BaseException:
-        writer.cancel()
+        if not writer.is_closed:
+            writer.cancel()
         raise
     finally:
         index.close()
@@ -76,46 +79,44 @@ def apply_pending(limit: int = BATCH) -> int:
     return len(events)
 
 
-def default_procs() -> int:
-    """Writer processes for a rebuild: one per core, at most four."""
-    return max(1, min(4, os.cpu_count() or 1))
-
-
-def rebuild(progress: Callable[[int, int], None] | None = None, procs: int | None = None) -> dict:
+def rebuild(progress: Callable[[int, int], None] | None = None) -> dict:
     """Build a fresh generation from the database and switch to it atomically.
 
-    The outbox position is taken before reading, so events that arrive during the build are
-    applied again afterwards (harmless, see module docstring).
+    Whoosh receives each procedure's ids and columns; the text fields are inverted by
+    ``inversion`` into the posting arrays of the same segment (one writer, so document numbers
+    follow the order of addition). The outbox position is taken before reading, so events
+    that arrive during the build are applied again afterwards (harmless, see module docstring).
     """
     folder = _index_dir()
-    procs = procs or default_procs()
     start_seq = _last_outbox_seq()
     total = len(documents.searchable_ids())
     generation = store.new_generation(folder)
     index = store.open_index(generation)
-    writer = index.writer(procs=procs, limitmb=256, multisegment=procs > 1) if procs > 1 else \
-        index.writer(limitmb=256)
+    writer = index.writer(limitmb=256)
+    inverter = inversion.Inverter()
     count = 0
     started = time.perf_counter()
     try:
-        for doc in documents.all_documents():
-            writer.add_document(**doc)
+        for columns, parts in documents.all_parts():
+            writer.add_document(**columns)
+            inverter.add(parts)
             count += 1
             if progress and count % 500 == 0:
                 progress(count, total)
-        writer.commit()
+        db.session.rollback()  # end the read transaction before the slow part
+        writer.commit(merge=False)
+        # The posting arrays belong to the generation: written before it goes live.
+        with index.reader() as reader:
+            for leaf, _offset in reader.leaf_readers():
+                ident = postings.segment_id(leaf)
+                if ident is not None:
+                    inversion.write_segment(generation.path, ident, inverter)
     except BaseException:
-        writer.cancel()
-        index.close()
+        if not writer.is_closed:
+            writer.cancel()
         raise
-    # The posting arrays belong to the generation: written before it goes live.
-    reader = index.reader()
-    try:
-        postings.write(generation.path, reader, SCORED_FIELDS, procs=procs)
     finally:
-        reader.close()
         index.close()
-    db.session.rollback()
     state = {"last_seq": start_seq, "built_at": utcnow().isoformat(timespec="seconds"), "documents": count,
              "build_seconds": round(time.perf_counter() - started, 1)}
     store.write_state(generation.path, state)

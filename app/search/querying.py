@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 from whoosh import qparser, query as wq
+from whoosh.spelling import ListCorrector
 
 from app.search import facets as facet_arrays
 from app.search.analysis import fold_vietnamese, protect_codes, tokenize
@@ -98,22 +99,36 @@ def parse(schema, text: str) -> ParsedQuery:
     return ParsedQuery(match, rank, words)
 
 
-def query_terms(searcher, parsed) -> dict[str, set[str]]:
-    """The index terms a query matches (prefixes expanded), grouped for the snippet builder."""
+def query_terms(engine: Engine, parsed) -> dict[str, set[str]]:
+    """The index terms a query looks for (prefixes expanded), grouped for the snippet builder."""
     terms: dict[str, set[str]] = {"exact": set(), "folded": set(), "en": set()}
-    try:
-        pairs = parsed.existing_terms(searcher.reader(), expand=True)
-    except Exception:
-        pairs = parsed.all_terms()
-    for fieldname, text in pairs:
-        value = text.decode("utf-8") if isinstance(text, bytes) else str(text)
+    for fieldname, value in _leaf_terms(engine, parsed):
         if fieldname in ("body", "title"):
             terms["exact"].add(value)
-        elif fieldname == "folded":
-            terms["folded"].add(value)
-        elif fieldname == "en":
-            terms["en"].add(value)
+        elif fieldname in ("folded", "en"):
+            terms[fieldname].add(value)
     return terms
+
+
+def _leaf_terms(engine: Engine, node) -> list[tuple[str, str]]:
+    if isinstance(node, wq.Not):
+        return []
+    if isinstance(node, wq.Term):
+        return [(node.fieldname, _text(node.text))]
+    if isinstance(node, wq.Phrase):
+        return [(node.fieldname, _text(word)) for word in node.words]
+    if isinstance(node, (wq.Prefix, wq.Wildcard, wq.TermRange)):
+        return [(node.fieldname, text) for text in engine.expand(node)]
+    if isinstance(node, wq.AndNot):
+        return _leaf_terms(engine, node.a)
+    found: list[tuple[str, str]] = []
+    for child in getattr(node, "subqueries", ()) or ():
+        found.extend(_leaf_terms(engine, child))
+    return found
+
+
+def _text(value) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
 
 # Recent results keyed by (index generation, request): repeated and paged queries are free.
@@ -200,24 +215,24 @@ def run(searcher, key, extras: dict, request: SearchRequest, review=None) -> Sea
         for index in order[start:stop]:
             doc = int(allowed[index])
             hits.append(Hit(int(engine.pid[doc]), engine.codes[doc], float(scores[index])))
-    outcome = SearchOutcome(hits=hits, total=total, facets=counts, terms=query_terms(searcher, parsed.rank))
+    outcome = SearchOutcome(hits=hits, total=total, facets=counts, terms=query_terms(engine, parsed.rank))
     if total == 0 and request.text.strip():
-        outcome.suggestion = suggest(searcher, parsed.match, request.text)
+        outcome.suggestion = suggest(engine, request.text)
     cache.put(cache_key, outcome)
     return outcome
 
 
-def suggest(searcher, parsed, text: str) -> str | None:
+def suggest(engine: Engine, text: str) -> str | None:
     """ "Did you mean": each typed word that is not in the index replaced by the nearest
     word of the diacritic-free vocabulary (at most two edits, same first letter)."""
-    reader = searcher.reader()
-    corrector = searcher.corrector("folded")
+    corrector = None
     words, changed = [], False
     for word in tokenize(text, subwords=False):
         folded = fold_vietnamese(word)
-        if word in ("and", "or", "not") or ("folded", folded) in reader:
+        if word in ("and", "or", "not") or engine.has_term("folded", folded):
             words.append(word)
             continue
+        corrector = corrector or ListCorrector(engine.vocabulary("folded"))
         found = corrector.suggest(folded, limit=1, maxdist=2, prefix=1)
         if found:
             words.append(found[0])

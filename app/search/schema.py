@@ -6,6 +6,8 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 from app.search.analysis import english_analyzer, exact_analyzer, folded_analyzer
 
 FACETS = ("agency", "sector", "level", "kind", "online_level", "status")
+# The fields built from a procedure's texts; the others are ids and columns.
+TEXT_FIELDS = ("body", "title", "title_pairs", "pairs", "folded", "en")
 
 
 def build_schema() -> Schema:

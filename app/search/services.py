@@ -124,9 +124,9 @@ def apply_pending() -> int:
     return indexer.apply_pending()
 
 
-def reindex(progress=None, procs: int | None = None) -> dict:
-    state = indexer.rebuild(progress=progress, procs=procs)
-    return state
+def reindex(progress=None) -> dict:
+    """Rebuild the index from the database into a fresh generation, then switch to it."""
+    return indexer.rebuild(progress=progress)
 
 
 @dataclass

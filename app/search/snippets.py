@@ -51,7 +51,9 @@ def _matches(text: str, terms: dict[str, set[str]], window: tuple[int, int] | No
     found = []
     for word, _position, start, end in token_spans(text):
         if word in exact:
-            found.append((offset + start, offset + end, word))
+            # Counted by its folded form: "hộ" typed and "hồ" in the text are different words,
+            # but "hộ" typed and "hộ" found must not count twice.
+            found.append((offset + start, offset + end, _fold_word(word)))
         elif folded and _fold_word(word) in folded:
             found.append((offset + start, offset + end, _fold_word(word)))
     return found

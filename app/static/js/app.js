@@ -177,7 +177,11 @@
   document.addEventListener("keydown", function (event) {
     var target = event.target;
     var form = target.closest ? target.closest(".mark-form") : null;
-    if (form && event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+    var saving = form && event.key === "Enter" && (event.ctrlKey || event.metaKey);
+    // A form swapped in moments ago gets its HTMX behaviour only when the swap settles;
+    // process it now so that a quick save or cancel stays in the page.
+    if ((saving || (form && event.key === "Escape")) && window.htmx) { window.htmx.process(form); }
+    if (saving) {
       var save = form.querySelector(".mark-save");
       if (save) { event.preventDefault(); save.click(); }
       return;
