@@ -260,17 +260,30 @@ def test_queries_on_rebuilt_arrays_match_whoosh_on_its_own_index(corpus, app, tm
                "k?t hon", "k*n", "folded:[dang TO khai]", "folded:{a TO dang]", '"marriage registration"',
                "licen*", "ใบอนุญาต*", '"1.000894"', "code:1.00*", "sổ NOT hộ", "dang OR cap*"]
     with index.searcher() as whoosh_searcher:
+        # The same engine over Whoosh's index alone (no arrays: every node falls back to Whoosh).
+        fallback = engine.Engine(whoosh_searcher, tmp_path / "whoosh")
+        assert all(arrays is None for _sub, _offset, arrays in fallback.segments)
         checked = 0
         for text in queries:
             parsed = querying.parse(searcher.schema, text)
             expected = sorted(parsed.match.docs(whoosh_searcher))
             assert ours.matches(parsed.match).tolist() == expected, text
+            assert fallback.matches(parsed.match).tolist() == expected, text
             checked += bool(expected)
+        assert checked >= 12
+        # What the snippets mark for a prefix comes from the arrays, or from Whoosh's lexicon.
+        for either in (ours, fallback):
+            terms = querying.query_terms(either, querying.parse(searcher.schema, "kha*").rank)
+            assert {"khai", "khau"} <= terms["folded"]
+            assert either.vocabulary("folded") == sorted(set(either.vocabulary("folded")))
+            assert "ket" in either.vocabulary("folded")
+        assert ours.vocabulary("folded") == fallback.vocabulary("folded")
+        # Scores agree too: the same field lengths and frequencies.
+        words = querying.parse(searcher.schema, "đăng ký kết hôn")
+        weighted = querying._weighted_terms(words, words.words)
+        docs = ours.matches(words.match)
+        assert np.allclose(ours.scores(docs, weighted), fallback.scores(docs, weighted))
     index.close()
-    assert checked >= 12
-    # What the snippets mark for a prefix comes from the arrays too.
-    terms = querying.query_terms(ours, querying.parse(searcher.schema, "kha*").rank)
-    assert {"khai", "khau"} <= terms["folded"]
 
 
 def test_indexer_segments_get_arrays_and_merges_keep_the_rebuilt_segment(corpus, app, tmp_path):

@@ -261,7 +261,7 @@ class Engine:
             indexes = self._term_indexes(arrays, node) if arrays is not None else None
             if indexes is None:
                 try:
-                    texts = [_text_of(text) for text in node._btexts(sub.reader())]
+                    texts = [_text_of(text) for _field, text in node.expanded_terms(sub.reader())]
                 except Exception:  # a node Whoosh cannot expand there: nothing to add
                     texts = []
             else:
