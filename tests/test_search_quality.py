@@ -26,9 +26,10 @@ GROUPS = ("vi", "vi-nodiac", "th", "en")
 
 # Minimum mean recall@10 / nDCG@10 per language group and overall.
 # Measured when written: recall overall 0.956, vi 0.981, vi-nodiac 0.978, th 1.000, en 0.821;
-# nDCG overall 0.958, vi 0.984, vi-nodiac 0.958, th 1.000, en 0.869.
-RECALL_BAR = {"overall": 0.95, "vi": 0.95, "vi-nodiac": 0.95, "th": 1.00, "en": 0.80}
-NDCG_BAR = {"overall": 0.95, "vi": 0.95, "vi-nodiac": 0.95, "th": 1.00, "en": 0.85}
+# nDCG overall 0.958, vi 0.984, vi-nodiac 0.958, th 1.000, en 0.869. Raised for English when it
+# reached recall 0.905 and nDCG 0.947 (overall 0.970 / 0.975).
+RECALL_BAR = {"overall": 0.95, "vi": 0.95, "vi-nodiac": 0.95, "th": 1.00, "en": 0.90}
+NDCG_BAR = {"overall": 0.95, "vi": 0.95, "vi-nodiac": 0.95, "th": 1.00, "en": 0.90}
 # Mean nDCG of the no-diacritics twins over the mean of their originals.
 TWIN_RATIO_BAR = 0.95
 
