@@ -1,14 +1,16 @@
 """Search benchmark: rebuild time and query latency at a given corpus size, with a baseline.
 
 Usage:
-    .venv/bin/python bench/search_bench.py --count 10000 [--queries 200] [--workdir DIR]
+    .venv/bin/python bench/search_bench.py --count 10000 [--queries 200] [--workdir DIR] [--marks N]
 
 Generates the synthetic corpus, imports and publishes it into a fresh SQLite database, builds
 the index (timed), then runs a fixed set of 1-3 word queries drawn from the corpus
 vocabulary (seeded) through the full search service (facet counts over the whole result set,
 top 20, snippets with marked words, rows loaded from the database), each query once, cold
 result cache. The same queries then run through a plain Whoosh index with the default
-StandardAnalyzer (one text field, no facets, no snippets) as the baseline.
+StandardAnalyzer (one text field, no facets, no snippets) as the baseline. ``--marks N`` first
+puts N review marks on random procedures, as a review in progress would (the review state facet
+of every query reads them).
 """
 from __future__ import annotations
 
@@ -24,11 +26,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import func, insert, select  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.catalog import synthetic  # noqa: E402
 from app.catalog.importer import import_file  # noqa: E402
+from app.catalog.models import Procedure  # noqa: E402
 from app.extensions import db  # noqa: E402
+from app.review.models import Mark  # noqa: E402
 from app.search import baseline, querying, services, store  # noqa: E402
 from app.search.services import SearchRequest  # noqa: E402
 
@@ -47,6 +52,27 @@ def make_queries(count: int, seed: int) -> list[str]:
         start = rng.randrange(0, len(words) - n + 1)
         queries.append(" ".join(words[start:start + n]).lower())
     return queries
+
+
+def ensure_marks(count: int, seed: int) -> int:
+    """At least ``count`` review marks (draft, proposed, accepted or rejected) on random
+    procedures, written in one statement; returns how many there are."""
+    existing = db.session.scalar(select(func.count(Mark.id)))
+    if existing < count:
+        rng = random.Random(seed)
+        procedures = db.session.execute(select(Procedure.id, Procedure.current_version_id)
+                                        .where(Procedure.status == "published")).all()
+        rows = []
+        for _ in range(count - existing):
+            procedure_id, version_id = rng.choice(procedures)
+            rows.append({"procedure_id": procedure_id, "version_id": version_id, "target_kind": "procedure",
+                         "element_key": None, "target_hash": "-", "action": "simplify", "params": {},
+                         "rationale": "", "status": rng.choice(("draft", "proposed", "accepted", "rejected")),
+                         "revision": 1})
+        db.session.execute(insert(Mark), rows)
+        db.session.commit()
+        existing = count
+    return existing
 
 
 def publication_latency(folder: Path, count: int, seed: int) -> dict[str, float]:
@@ -80,6 +106,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", default=None, help="keep the database and indexes here")
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--marks", type=int, default=0,
+                        help="review marks on random procedures (the review state facet reads them)")
     parser.add_argument("--keep-index", action="store_true", help="reuse an index left in --workdir")
     args = parser.parse_args()
 
@@ -111,6 +139,7 @@ def main() -> None:
         print(f"rebuild: {state['documents']:,} documents in {build:.1f} s "
               f"({state['documents'] / build:,.0f} docs/s), {size / 1e6:.0f} MB")
 
+        marks = ensure_marks(args.marks, args.seed)
         queries = make_queries(args.queries, args.seed)
         services.search(SearchRequest(text="warm up"))  # opens the searcher, loads facet arrays
         timings, totals = [], []
@@ -139,7 +168,7 @@ def main() -> None:
         store.searchers.clear()
 
     p50, p95 = statistics.median(timings), percentile(timings, 0.95)
-    print(f"queries: {len(queries)}, median hits {statistics.median(totals):,.0f}")
+    print(f"queries: {len(queries)}, median hits {statistics.median(totals):,.0f}, review marks {marks:,}")
     print("one published change: indexer {apply:.2f} s, first search after it {search:.2f} s, "
           "searchable {total:.2f} s after publication".format(**published))
     print()

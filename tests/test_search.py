@@ -356,3 +356,62 @@ def test_review_state_facet_follows_the_marks(corpus, make_user):
     assert [item.procedure.code for item in proposed.items] == ["1.000003"]
     unreviewed = services.search(SearchRequest(text="", filters=(("review", ("unreviewed",)),)))
     assert "1.000003" not in [item.procedure.code for item in unreviewed.items] and unreviewed.total == 5
+
+
+def test_review_states_are_read_again_only_after_marks_change(corpus, make_user):
+    """The review state facet reads every mark; it does so once per change of the marks,
+    whichever session or process made the change (a counter raised as the change commits)."""
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from app.review import changes
+    from app.review.models import Mark
+    from app.review.services import create_mark, propose_mark
+
+    rita = make_user("rita", "reviewer")
+    db.session.commit()
+    before = changes.current()
+    marriage = get_procedure("1.000894")
+    mark = create_mark(marriage.id, None, {"action": "keep"}, rita)
+    db.session.rollback()  # nothing committed: nothing counted
+    assert changes.current() == before
+    mark = create_mark(marriage.id, None, {"action": "keep"}, rita)
+    db.session.commit()
+    first = changes.current()
+    assert first is not None and first != before
+    assert dict(services.search(SearchRequest(text="")).facets["review"])["draft"] == 1
+    # Unchanged marks: the same states, not read again.
+    assert changes.procedure_states() is changes.procedure_states()
+    db.session.commit()  # a transaction without mark changes leaves the counter alone
+    assert changes.current() == first
+
+    # Another session (as another web worker would) proposes the mark with a plain UPDATE.
+    with Session(db.engine) as other:
+        other.execute(update(Mark).where(Mark.id == mark.id).values(status="proposed", revision=Mark.revision + 1))
+        other.commit()
+    db.session.commit()  # end this session's snapshot, as a new request would
+    assert changes.current() == first + 1
+    assert dict(services.search(SearchRequest(text="")).facets["review"]) == {"unreviewed": 6, "proposed": 1}
+
+    # And through the services, in one transaction: one step of the counter.
+    internal = get_procedure("1.000003")
+    other_mark = create_mark(internal.id, None, {"action": "keep"}, rita)
+    propose_mark(other_mark.id, other_mark.revision, rita)
+    db.session.commit()
+    assert changes.current() == first + 2
+    assert dict(services.search(SearchRequest(text="")).facets["review"]) == {"unreviewed": 5, "proposed": 2}
+
+
+def test_review_change_counter_row_is_created_when_missing(app, make_user):
+    from sqlalchemy import delete
+
+    from app.review import changes
+    from app.review.models import ReviewChange
+
+    db.session.execute(delete(ReviewChange))
+    db.session.commit()
+    assert changes.current() is None
+    assert changes.procedure_states()[0][0] == "hash"  # no counter: nothing is cached
+    changes.bump(db.session)
+    db.session.commit()
+    assert changes.current() is not None and changes.procedure_states()[0][0] == "seq"

@@ -153,3 +153,13 @@ class ReviewSetting(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     updated_by = relationship("User")
+
+
+class ReviewChange(db.Model):
+    """One row: a number that every transaction changing review marks raises as it commits
+    (see ``app.review.changes``), so that readers can cache what they derive from all marks."""
+
+    __tablename__ = "review_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(default=0)

@@ -142,6 +142,8 @@ class Engine:
                            for field, lengths in self.lengths.items()}
         self._terms: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._vocabularies: dict[str, list[str]] = {}
+        # Per-document arrays derived from outside the index (the review state facet), by key.
+        self.derived = LruCache(4)
         self._lock = threading.Lock()
         tokenize("ไทย")  # loads PyThaiNLP's dictionary now rather than in the first Thai query
 

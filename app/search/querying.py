@@ -164,13 +164,18 @@ def facets_with_review(engine, review=None):
     states, {procedure id: state index}) is given: it comes from the database, not the index."""
     if review is None:
         return engine.facets
-    _fingerprint, states, by_procedure = review
+    fingerprint, states, by_procedure = review
+    cached = engine.derived.get(("review", fingerprint))
+    if cached is not None:
+        return cached
     codes = np.zeros(engine.size, dtype=np.int32)
     for pid, value in by_procedure.items():
         docnum = engine.docnum_by_pid.get(pid)
         if docnum is not None:
             codes[docnum] = value
-    return facet_arrays.with_facet(engine.facets, "review", list(states), codes)
+    arrays = facet_arrays.with_facet(engine.facets, "review", list(states), codes)
+    engine.derived.put(("review", fingerprint), arrays)
+    return arrays
 
 
 def run(searcher, key, extras: dict, request: SearchRequest, review=None) -> SearchOutcome:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import defer, selectinload
 
 from app.catalog.models import Procedure, ProcedureVersion, PublicationEvent
 from app.extensions import db
-from app.review.models import Mark
+from app.review import changes
 from app.search import documents, indexer, querying, snippets, store
 from app.search import facets as facet_arrays
 from app.search.querying import QueryError, SearchRequest
@@ -57,18 +57,10 @@ def _searcher():
     return searcher, key, extras
 
 
-REVIEW_STATES = ("unreviewed", "draft", "proposed", "accepted")
-_REVIEW_RANK = {"draft": 1, "proposed": 2, "accepted": 3, "implemented": 3}
-
-
-def review_states() -> tuple[int, tuple[str, ...], dict[int, int]]:
-    """(fingerprint, state names, {procedure id: state index}) from the review marks: the most
-    advanced open mark of each procedure; rejected marks do not count."""
-    by_procedure: dict[int, int] = {}
-    for procedure_id, status in db.session.execute(
-            select(Mark.procedure_id, Mark.status).where(Mark.status != "rejected")):
-        by_procedure[procedure_id] = max(by_procedure.get(procedure_id, 0), _REVIEW_RANK[status])
-    return hash(frozenset(by_procedure.items())), REVIEW_STATES, by_procedure
+def review_states() -> tuple[tuple, tuple[str, ...], dict[int, int]]:
+    """(fingerprint, state names, {procedure id: state index}) for the review state facet:
+    it comes from the marks in the database, read again only when they changed."""
+    return changes.procedure_states()
 
 
 def search(request: SearchRequest) -> SearchPage:
