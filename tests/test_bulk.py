@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -234,6 +235,23 @@ def test_signed_plan_is_bound_to_its_user_and_cannot_be_forged(catalog, rita, ma
         services.read_plan(token, make_user("rob", "reviewer"))
     with pytest.raises(services.BulkError):
         services.read_plan(token[:-3] + "abc", rita)
+
+
+def test_plan_of_many_targets_keeps_the_form_small_and_its_stored_part_honest(catalog, rita, app):
+    from types import SimpleNamespace
+
+    digests = [f"1.{number:06d}|document:d1|{number:010x}" for number in range(50_000)]
+    token = services.sign_plan(SimpleNamespace(request=bulk_request(), digests=digests), rita)
+    assert len(token) < 1000  # whatever the number of targets: far below any form size limit
+    assert services.read_plan(token, rita)[1] == digests
+    stored = next((Path(app.config["INSTANCE_DIR"]) / services.PLANS_FOLDER).glob("*.json"))
+    # A stored part that is not the one signed (edited, or replaced by another plan) is refused.
+    stored.write_text(stored.read_text(encoding="utf-8").replace("document:d1", "document:d2"), encoding="utf-8")
+    with pytest.raises(services.BulkError):
+        services.read_plan(token, rita)
+    stored.unlink()
+    with pytest.raises(services.BulkError):
+        services.read_plan(token, rita)
 
 
 # -- pages -------------------------------------------------------------------------------------
