@@ -110,6 +110,9 @@ def _config(url: str, folder: Path) -> dict:
 
 
 def _empty_all_tables() -> None:
+    from app.dashboard.services import forget_boards
+
+    forget_boards()
     tables = [table.name for table in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))

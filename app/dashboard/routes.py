@@ -25,10 +25,11 @@ GAPS_SHOWN = 50
 @roles_required("reviewer", "lead", "admin")
 def index():
     filters = services.Filters.from_args(request.args)
-    board = services.dashboard(filters)
+    state = services.current_board(filters)
+    board = state.board
     return render_page(
         "dashboard/index.html", "dashboard/_dashboard.html", push_url=url_for(".index", **filters.args()),
-        board=board, options=services.filter_options(), keys=KEYS, is_met=services.is_met, plain=services.plain,
+        board=board, state=state, options=services.filter_options(), keys=KEYS, is_met=services.is_met, plain=services.plain,
         titles=services.TITLES, descriptions=services.DESCRIPTIONS,
         progress_charts={key: charts.progress_chart(figure) for key, figure in board.figures.items()},
         agency_charts={key: charts.bar_chart(board.by_agency, key) for key in KEYS}, gaps_shown=GAPS_SHOWN)

@@ -12,22 +12,28 @@ form is valid.
 from __future__ import annotations
 
 import re
+import threading
+import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from app.catalog.models import Procedure, ProcedureVersion
+from app.catalog.models import Procedure, ProcedureVersion, PublicationEvent
 from app.extensions import db
+from app.review import changes
 from app.review import progress as progress_figures
 from app.review import settings
 from app.review.cost import CostReport, Gap, Scope, published_reports
 from app.review.models import ReviewSetting
 from app.review.progress import Figure
 from app.review.rules import parse_number
+from app.timeutil import utcnow
 
 TITLES = {
     "reviewed_internal": _l("Internal procedures reviewed"),
@@ -46,6 +52,7 @@ DESCRIPTIONS = {
                "(Standard Cost Model). Procedures with missing figures are listed below, not counted as zero."),
 }
 TOP = 20
+MAX_BOARDS = 32  # kept boards (one per filter combination)
 # The longest agency or sector name a filter accepts (the columns hold 300 characters).
 MAX_FILTER = 300
 YEARS = range(2000, 2101)  # what settings.set_setting accepts
@@ -130,6 +137,101 @@ def dashboard(filters: Filters) -> Dashboard:
         by_sector=progress_figures.breakdown("sector", year, scope, reports=reports),
         top=top_by_cost(reports), gaps=gap_rows(reports, figures["cost"]),
         income=settings.get_setting(settings.INCOME_PER_HOUR, year), langs=langs)
+
+
+# -- the computed board, kept while nothing it counts changed ----------------------------------
+
+# A board that took longer than this to compute is not computed again while a request waits:
+# the last one is shown, marked with its time, while a new one is computed in the background.
+# A small catalog's board is always computed on the spot (and so always current).
+SLOW_SECONDS = 1.0
+
+
+@dataclass
+class BoardState:
+    """A board and how current it is: ``computed_at`` (UTC) and whether a newer one is being
+    computed because marks, publications or settings changed since."""
+
+    board: Dashboard
+    computed_at: datetime
+    refreshing: bool = False
+
+
+@dataclass
+class _Entry:
+    key: tuple
+    board: Dashboard
+    computed_at: datetime
+    seconds: float
+
+
+_boards: dict[Filters, _Entry] = {}
+_refreshing: set[Filters] = set()
+_boards_lock = threading.Lock()
+
+
+def freshness() -> tuple | None:
+    """What the board counts, as numbers that change whenever it does (marks, publications,
+    review settings, the current year); None when the marks have no change counter."""
+    marks = changes.current()
+    if marks is None:
+        return None
+    catalog = db.session.scalar(select(func.max(PublicationEvent.seq)))
+    count, updated = db.session.execute(select(func.count(ReviewSetting.id), func.max(ReviewSetting.updated_at))).one()
+    return marks, catalog, count, str(updated), settings.current_year()
+
+
+def _compute(filters: Filters, key: tuple | None) -> _Entry:
+    started = time.perf_counter()
+    board = dashboard(filters)
+    entry = _Entry(key, board, utcnow(), time.perf_counter() - started)
+    if key is not None:
+        with _boards_lock:
+            _boards[filters] = entry
+            while len(_boards) > MAX_BOARDS:
+                _boards.pop(next(iter(_boards)))
+    return entry
+
+
+def current_board(filters: Filters) -> BoardState:
+    """The dashboard for the filters: the kept one when nothing changed since it was computed;
+    computed now when it is quick (or there is none yet); else the kept one, flagged, while a
+    new one is computed in the background (see ``SLOW_SECONDS``)."""
+    key = freshness()  # read before anything it counts
+    with _boards_lock:
+        entry = _boards.get(filters)
+        if entry is not None and key is not None and entry.key == key:
+            return BoardState(entry.board, entry.computed_at)
+        if entry is not None and key is not None and entry.seconds >= SLOW_SECONDS:
+            start = filters not in _refreshing
+            _refreshing.add(filters)
+        else:
+            start = None
+    if start is None:
+        fresh = _compute(filters, key)
+        return BoardState(fresh.board, fresh.computed_at)
+    if start:
+        app = current_app._get_current_object()
+        threading.Thread(target=_refresh, args=(app, filters), name="dashboard-refresh", daemon=True).start()
+    return BoardState(entry.board, entry.computed_at, refreshing=True)
+
+
+def _refresh(app, filters: Filters) -> None:
+    with app.app_context():
+        try:
+            _compute(filters, freshness())
+        except Exception:  # the page keeps the last board and says it is refreshing; log why not
+            app.logger.exception("dashboard refresh failed")
+        finally:
+            with _boards_lock:
+                _refreshing.discard(filters)
+            db.session.remove()
+
+
+def forget_boards() -> None:
+    """Drop every kept board (tests; after restoring a database)."""
+    with _boards_lock:
+        _boards.clear()
 
 
 def top_by_cost(reports: list[CostReport], limit: int = TOP) -> list[CostReport]:
