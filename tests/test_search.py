@@ -317,7 +317,9 @@ def test_indexer_segments_get_arrays_and_merges_keep_the_rebuilt_segment(corpus,
 def test_rebuild_switches_atomically_and_cleans_up(corpus, app):
     folder = Path(app.config["SEARCH_INDEX_DIR"])
     first = store.current(folder).name
-    services.reindex()
+    calls = []
+    services.reindex(progress=lambda done, total, phase: calls.append((done, total, phase)))
+    assert calls == [(7, 7, "write")]  # fewer than 500 procedures: only the phase change
     second = store.current(folder).name
     assert second != first
     assert [path.name for path in folder.glob("gen-*")] == [second]

@@ -38,8 +38,10 @@ def query_command(text: str, as_json: bool, limit: int):
 def reindex_command():
     """Rebuild the index from the database into a fresh folder, then switch to it."""
     with click.progressbar(length=1, label="indexing") as bar:
-        def progress(done: int, total: int) -> None:
+        def progress(done: int, total: int, phase: str = "read") -> None:
             bar.length = max(total, 1)
+            if phase == "write":
+                bar.label = "writing the index"
             bar.update(done - bar.pos)
         state = services.reindex(progress=progress)
     click.echo(f"indexed {state['documents']} procedures in {state['build_seconds']} s")

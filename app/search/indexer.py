@@ -79,13 +79,15 @@ def apply_pending(limit: int = BATCH) -> int:
     return len(events)
 
 
-def rebuild(progress: Callable[[int, int], None] | None = None) -> dict:
+def rebuild(progress: Callable[..., None] | None = None) -> dict:
     """Build a fresh generation from the database and switch to it atomically.
 
     Whoosh receives each procedure's ids and columns; the text fields are inverted by
     ``inversion`` into the posting arrays of the same segment (one writer, so document numbers
     follow the order of addition). The outbox position is taken before reading, so events
     that arrive during the build are applied again afterwards (harmless, see module docstring).
+    ``progress(done, total, phase)`` is called as procedures are read ("read") and once more
+    when the index files are being written ("write").
     """
     folder = _index_dir()
     start_seq = _last_outbox_seq()
@@ -102,8 +104,10 @@ def rebuild(progress: Callable[[int, int], None] | None = None) -> dict:
             inverter.add(parts)
             count += 1
             if progress and count % 500 == 0:
-                progress(count, total)
+                progress(count, total, "read")
         db.session.rollback()  # end the read transaction before the slow part
+        if progress:
+            progress(count, total, "write")
         writer.commit(merge=False)
         # The posting arrays belong to the generation: written before it goes live.
         with index.reader() as reader:
@@ -121,8 +125,6 @@ def rebuild(progress: Callable[[int, int], None] | None = None) -> dict:
              "build_seconds": round(time.perf_counter() - started, 1)}
     store.write_state(generation.path, state)
     store.switch_to(folder, generation)
-    if progress:
-        progress(count, total)
     return state
 
 

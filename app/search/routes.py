@@ -64,8 +64,8 @@ def rebuild():
         app = current_app._get_current_object()
 
         def work(job: jobs.Job):
-            def progress(done: int, total: int) -> None:
-                job.phase, job.done, job.total = "index", done, total
+            def progress(done: int, total: int, phase: str = "read") -> None:
+                job.phase, job.done, job.total = phase, done, total
             return services.reindex(progress=progress)
 
         jobs.start(app, "reindex", _("Search index rebuild"), current_user.id, work)
