@@ -340,6 +340,36 @@ def test_admin_index_page_and_rebuild_job(corpus, client, make_user, login):
     assert "Rebuild finished: 7 procedures" in done
 
 
+def test_one_rebuild_at_a_time_and_its_status_is_shared(corpus, app, client, make_user, login):
+    """The rebuild lock and status live in the index folder: another process (here: the lock
+    taken as another process would) is refused, and every worker reads the same progress."""
+    from app.search import rebuilds
+
+    folder = app.config["SEARCH_INDEX_DIR"]
+    before = store.current(folder).name
+    login(make_user("ada", "admin"))
+    with rebuilds.exclusive(folder):
+        with pytest.raises(services.RebuildRunning):
+            services.reindex()
+        rebuilds.write(folder, rebuilds.RebuildStatus(state="running", phase="read", done=500, total=2000))
+        assert client.post("/admin/search/rebuild").status_code == 302  # no second rebuild started
+        page = client.get("/admin/search/progress", headers={"HX-Request": "true"}).get_data(as_text=True)
+        assert "Rebuilding: 500 of 2,000 procedures" in page and 'hx-trigger="load delay:1s"' in page
+        rebuilds.write(folder, rebuilds.RebuildStatus(state="running", phase="write", done=2000, total=2000))
+        page = client.get("/admin/search/progress", headers={"HX-Request": "true"}).get_data(as_text=True)
+        assert "all 2,000 procedures read; writing the index files" in page
+    assert store.current(folder).name == before
+    # The lock is free but the status still says running: that process ended mid-way.
+    page = client.get("/admin/search/progress", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Its process ended before it finished." in page and "hx-trigger" not in page
+    result = app.test_cli_runner().invoke(args=["search", "reindex"])
+    assert result.exit_code == 0 and store.current(folder).name != before
+    assert services.rebuild_status().state == "done" and services.rebuild_status().documents == 7
+    with rebuilds.exclusive(folder):
+        refused = app.test_cli_runner().invoke(args=["search", "reindex"])
+    assert refused.exit_code == 1 and "already running" in refused.output
+
+
 def test_review_state_facet_follows_the_marks(corpus, make_user):
     from app.review.services import create_mark, propose_mark
 

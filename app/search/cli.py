@@ -43,7 +43,11 @@ def reindex_command():
             if phase == "write":
                 bar.label = "writing the index"
             bar.update(done - bar.pos)
-        state = services.reindex(progress=progress)
+        try:
+            state = services.reindex(progress=progress)
+        except services.RebuildRunning as exc:
+            raise click.ClickException("a rebuild is already running (started from the admin page or "
+                                       "another command); try again when it has finished") from exc
     click.echo(f"indexed {state['documents']} procedures in {state['build_seconds']} s")
 
 

@@ -20,7 +20,7 @@ from whoosh.writing import LockError
 
 from app.catalog.publication import events_after
 from app.extensions import db
-from app.search import documents, inversion, postings, store
+from app.search import documents, inversion, postings, rebuilds, store
 from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,12 @@ def ensure_index() -> store.Generation:
     """The current generation; builds the first one from the database when there is none."""
     generation = store.current(_index_dir())
     if generation is None:
-        rebuild()
+        try:
+            rebuild()
+        except rebuilds.RebuildRunning:
+            # The first build is under way in another thread or process: wait for it.
+            while rebuilds.is_running(_index_dir()):
+                time.sleep(0.2)
         generation = store.current(_index_dir())
     return generation
 
@@ -87,11 +92,35 @@ def rebuild(progress: Callable[..., None] | None = None) -> dict:
     follow the order of addition). The outbox position is taken before reading, so events
     that arrive during the build are applied again afterwards (harmless, see module docstring).
     ``progress(done, total, phase)`` is called as procedures are read ("read") and once more
-    when the index files are being written ("write").
+    when the index files are being written ("write"); ``rebuilds`` shares the same with every
+    process. ``rebuilds.RebuildRunning`` when another rebuild is under way.
     """
     folder = _index_dir()
+    with rebuilds.exclusive(folder):
+        status = rebuilds.started(len(documents.searchable_ids()))
+        rebuilds.write(folder, status)
+
+        def report(done: int, phase: str) -> None:
+            status.done, status.phase = done, phase
+            rebuilds.write(folder, status)
+            if progress:
+                progress(done, status.total, phase)
+
+        try:
+            state = _build(folder, report)
+        except BaseException as exc:
+            status.state, status.message = "failed", str(exc) or type(exc).__name__
+            status.finished_at = utcnow().isoformat(timespec="seconds")
+            rebuilds.write(folder, status)
+            raise
+        status.state, status.documents, status.build_seconds = "done", state["documents"], state["build_seconds"]
+        status.finished_at = utcnow().isoformat(timespec="seconds")
+        rebuilds.write(folder, status)
+        return state
+
+
+def _build(folder: str, report: Callable[[int, str], None]) -> dict:
     start_seq = _last_outbox_seq()
-    total = len(documents.searchable_ids())
     generation = store.new_generation(folder)
     index = store.open_index(generation)
     writer = index.writer(limitmb=256)
@@ -103,11 +132,10 @@ def rebuild(progress: Callable[..., None] | None = None) -> dict:
             writer.add_document(**columns)
             inverter.add(parts)
             count += 1
-            if progress and count % 500 == 0:
-                progress(count, total, "read")
+            if count % 500 == 0:
+                report(count, "read")
         db.session.rollback()  # end the read transaction before the slow part
-        if progress:
-            progress(count, total, "write")
+        report(count, "write")
         writer.commit(merge=False)
         # The posting arrays belong to the generation: written before it goes live.
         with index.reader() as reader:

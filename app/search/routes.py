@@ -10,7 +10,7 @@ from app.auth.access import any_role, roles_required
 from app.catalog import labels
 from app.search import services
 from app.search.facets import LEVELS
-from app.web.htmx import render_page
+from app.web.htmx import render_page, wants_fragment
 
 bp = Blueprint("search", __name__)
 FILTERS = ("agency", "sector", "level", "kind", "online_level", "status", "review")
@@ -53,20 +53,22 @@ def _facet_labels() -> dict[str, dict]:
 @roles_required("admin")
 def admin():
     return render_page("search/admin.html", "search/_health.html", health=services.health(),
-                       report=services.check(), job=jobs.latest("reindex"))
+                       report=services.check(), job=services.rebuild_status())
 
 
 @bp.route("/admin/search/rebuild", methods=["POST"])
 @roles_required("admin")
 def rebuild():
-    running = jobs.latest("reindex")
-    if running is None or running.state != "running":
+    # One rebuild at a time across processes: the rebuild's lock decides; this check only
+    # avoids starting a thread that would be refused at once.
+    if not services.rebuild_running():
         app = current_app._get_current_object()
 
         def work(job: jobs.Job):
-            def progress(done: int, total: int, phase: str = "read") -> None:
-                job.phase, job.done, job.total = phase, done, total
-            return services.reindex(progress=progress)
+            try:
+                return services.reindex()
+            except services.RebuildRunning:
+                return None  # another worker started one a moment earlier: its status shows
 
         jobs.start(app, "reindex", _("Search index rebuild"), current_user.id, work)
     return redirect(url_for("search.admin"))
@@ -75,8 +77,12 @@ def rebuild():
 @bp.route("/admin/search/progress")
 @roles_required("admin")
 def progress():
-    job = jobs.latest("reindex")
-    if job is None:
+    """The rebuild's progress (the fragment polls itself while it runs); read from the index
+    folder, so any web worker answers it."""
+    status = services.rebuild_status()
+    if status.state == "none":
         abort(404)
+    if wants_fragment():
+        return render_page("search/admin.html", "search/_rebuild.html", job=status)
     return render_page("search/admin.html", "search/_rebuild.html", health=services.health(),
-                       report=services.check(), job=job)
+                       report=services.check(), job=status)

@@ -16,12 +16,13 @@ from sqlalchemy.orm import defer, selectinload
 from app.catalog.models import Procedure, ProcedureVersion, PublicationEvent
 from app.extensions import db
 from app.review import changes
-from app.search import documents, indexer, querying, snippets, store
+from app.search import documents, indexer, querying, rebuilds, snippets, store
 from app.search import facets as facet_arrays
 from app.search.querying import QueryError, SearchRequest
+from app.search.rebuilds import RebuildRunning
 
-__all__ = ["QueryError", "SearchRequest", "SearchPage", "search", "matching_ids", "reindex", "apply_pending",
-           "check", "health"]
+__all__ = ["QueryError", "RebuildRunning", "SearchRequest", "SearchPage", "search", "matching_ids", "reindex",
+           "rebuild_status", "rebuild_running", "apply_pending", "check", "health"]
 
 
 @dataclass
@@ -117,8 +118,18 @@ def apply_pending() -> int:
 
 
 def reindex(progress=None) -> dict:
-    """Rebuild the index from the database into a fresh generation, then switch to it."""
+    """Rebuild the index from the database into a fresh generation, then switch to it;
+    ``RebuildRunning`` when a rebuild is already under way (in any process)."""
     return indexer.rebuild(progress=progress)
+
+
+def rebuild_status() -> rebuilds.RebuildStatus:
+    """How far the current or last rebuild is, whichever process runs it."""
+    return rebuilds.read(_folder())
+
+
+def rebuild_running() -> bool:
+    return rebuilds.is_running(_folder())
 
 
 @dataclass
