@@ -40,11 +40,16 @@ class Job:
 
     @property
     def percent(self) -> int:
-        if self.state != "running":
-            return 100
-        if not self.total:
-            return 0
-        return min(99, int(100 * self.done / self.total))
+        return percent(self.state, self.done, self.total)
+
+
+def percent(state: str, done: int, total: int) -> int:
+    """A progress bar's value: 100 once finished, at most 99 while running."""
+    if state != "running":
+        return 100
+    if not total:
+        return 0
+    return min(99, int(100 * done / total))
 
 
 _jobs: OrderedDict[str, Job] = OrderedDict()

@@ -64,8 +64,11 @@ SEGMENTS_KEPT = 64
 _segments = LruCache(SEGMENTS_KEPT)
 
 
-def _text(value) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value or "")
+def text_of(value) -> str:
+    """A term or column value as text (Whoosh gives bytes or str; None is empty)."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    return "" if value is None else str(value)
 
 
 def _numeric_column(leaf, name: str, size: int, dtype) -> np.ndarray:
@@ -102,7 +105,7 @@ def segment_columns(leaf, arrays=None) -> SegmentColumns:
         size=size,
         pid=_numeric_column(leaf, "pid", size, np.int64),
         updated=_numeric_column(leaf, "updated", size, np.int64),
-        codes=[_text(value) for value in leaf.column_reader("code")][:size],
+        codes=[text_of(value) for value in leaf.column_reader("code")][:size],
         lengths={field: _lengths(leaf, field, size, arrays) for field in SCORED_FIELDS},
         facets=facet_arrays.load(leaf),
     )
@@ -194,7 +197,7 @@ class Engine:
     def matches(self, node) -> np.ndarray:
         """Sorted document numbers matching a parsed query."""
         if isinstance(node, wq.Term):
-            return self.postings(node.fieldname, _text_of(node.text))[0]
+            return self.postings(node.fieldname, text_of(node.text))[0]
         if isinstance(node, wq.Every):
             return self.all_live
         if isinstance(node, wq.And):
@@ -213,7 +216,7 @@ class Engine:
         if isinstance(node, wq.NullQuery.__class__):
             return np.zeros(0, dtype=np.int64)
         if isinstance(node, wq.Phrase):
-            words = [_text_of(word) for word in node.words]
+            words = [text_of(word) for word in node.words]
             return self._per_segment(node, lambda arrays: arrays.phrase_docs(node.fieldname, words, node.slop)
                                      if arrays.has_positions(node.fieldname) else None)
         if isinstance(node, (wq.Prefix, wq.Wildcard, wq.TermRange)):
@@ -239,17 +242,17 @@ class Engine:
         arrays; None when the arrays do not hold the field."""
         field = node.fieldname
         if isinstance(node, wq.Prefix):
-            return arrays.prefix_indexes(field, _text_of(node.text))
+            return arrays.prefix_indexes(field, text_of(node.text))
         if isinstance(node, wq.Wildcard):
-            pattern = _text_of(node.text)
+            pattern = text_of(node.text)
             prefix = re.split(r"[*?]", pattern, maxsplit=1)[0]
             covered = arrays.prefix_indexes(field, prefix)
             if covered is None:
                 return None
             regex = re.compile(fnmatch.translate(pattern))
             return [index for index in covered if regex.match(arrays.term_text(field, index))]
-        low = _text_of(node.start) if node.start is not None else None
-        high = _text_of(node.end) if node.end is not None else None
+        low = text_of(node.start) if node.start is not None else None
+        high = text_of(node.end) if node.end is not None else None
         return arrays.term_indexes(field, low, high, low_excl=node.startexcl, high_excl=node.endexcl)
 
     def _expansion_docs(self, arrays, node) -> np.ndarray | None:
@@ -263,7 +266,7 @@ class Engine:
             indexes = self._term_indexes(arrays, node) if arrays is not None else None
             if indexes is None:
                 try:
-                    texts = [_text_of(text) for _field, text in node.expanded_terms(sub.reader())]
+                    texts = [text_of(text) for _field, text in node.expanded_terms(sub.reader())]
                 except Exception:  # a node Whoosh cannot expand there: nothing to add
                     texts = []
             else:
@@ -287,7 +290,7 @@ class Engine:
             if arrays is not None and field in arrays.fields:
                 words.update(np.asarray(arrays.fields[field]["terms"]).tolist())
             elif field in sub.reader().schema:
-                words.update(_text_of(term) for term in sub.reader().lexicon(field))
+                words.update(text_of(term) for term in sub.reader().lexicon(field))
         ordered = sorted(words)
         with self._lock:
             self._vocabularies[field] = ordered
@@ -349,10 +352,6 @@ def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
 
-def _text_of(value) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
-
-
 def positive_terms(node, negated: bool = False) -> list[tuple[str, str]]:
     """The (field, text) terms of a query that are not under a NOT."""
     if isinstance(node, wq.Not):
@@ -360,7 +359,7 @@ def positive_terms(node, negated: bool = False) -> list[tuple[str, str]]:
     if isinstance(node, wq.AndNot):
         return positive_terms(node.a)
     if isinstance(node, wq.Term):
-        return [(node.fieldname, _text_of(node.text))]
+        return [(node.fieldname, text_of(node.text))]
     if isinstance(node, wq.Phrase):
         return [(node.fieldname, word) for word in node.words]
     found: list[tuple[str, str]] = []

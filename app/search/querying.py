@@ -18,7 +18,7 @@ from whoosh.spelling import ListCorrector
 
 from app.search import facets as facet_arrays
 from app.search.analysis import fold_vietnamese, protect_codes, tokenize
-from app.search.engine import Engine, positive_terms
+from app.search.engine import Engine, positive_terms, text_of
 from app.search.lru import LruCache
 
 MATCH_FIELDS = ("folded", "en")
@@ -114,9 +114,9 @@ def _leaf_terms(engine: Engine, node) -> list[tuple[str, str]]:
     if isinstance(node, wq.Not):
         return []
     if isinstance(node, wq.Term):
-        return [(node.fieldname, _text(node.text))]
+        return [(node.fieldname, text_of(node.text))]
     if isinstance(node, wq.Phrase):
-        return [(node.fieldname, _text(word)) for word in node.words]
+        return [(node.fieldname, text_of(word)) for word in node.words]
     if isinstance(node, (wq.Prefix, wq.Wildcard, wq.TermRange)):
         return [(node.fieldname, text) for text in engine.expand(node)]
     if isinstance(node, wq.AndNot):
@@ -125,10 +125,6 @@ def _leaf_terms(engine: Engine, node) -> list[tuple[str, str]]:
     for child in getattr(node, "subqueries", ()) or ():
         found.extend(_leaf_terms(engine, child))
     return found
-
-
-def _text(value) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
 
 # Recent results keyed by (index generation, request): repeated and paged queries are free.

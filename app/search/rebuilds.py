@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from app.admin import jobs
 from app.search import store
 from app.timeutil import utcnow
 
@@ -40,11 +41,7 @@ class RebuildStatus:
 
     @property
     def percent(self) -> int:
-        if self.state != "running":
-            return 100
-        if not self.total:
-            return 0
-        return min(99, int(100 * self.done / self.total))
+        return jobs.percent(self.state, self.done, self.total)
 
 
 @contextmanager
