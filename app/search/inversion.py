@@ -71,7 +71,7 @@ class Inverter:
         """Write every field's arrays and lengths into ``folder``; returns the postings written."""
         body_words = list(self.body.numbers)
         folded = _Field(positions=True)
-        fold_map = np.fromiter((folded.numbers[fold_token(word)] for word in body_words), dtype=np.int64,
+        fold_map = np.fromiter((folded.numbers[fold_token(word)] for word in body_words), dtype=np.int32,
                                count=len(body_words))
         written = 0
         for name, field, words, tokens in (
@@ -81,17 +81,17 @@ class Inverter:
                 ("title_pairs", self.title_pairs, list(self.title_pairs.numbers), None),
                 ("pairs", self.pairs, list(self.pairs.numbers), None),
                 ("en", self.english, list(self.english.numbers), None)):
-            numbers = np.frombuffer(field.tokens, dtype=np.int32).astype(np.int64)
+            numbers = np.frombuffer(field.tokens, dtype=np.int32)  # a view: no copy
             if tokens is not None:
                 numbers = tokens[numbers]
             positions = None
             if name in ("folded", "en"):
                 positions = np.frombuffer(field.positions, dtype=np.int32)
-            written += self._write_field(folder, name, words, numbers, np.frombuffer(field.counts, dtype=np.int32),
-                                         positions)
+            counts = np.frombuffer(field.counts, dtype=np.int32)
+            written += self._write_field(folder, name, words, numbers, counts, positions)
             if name != "title_pairs":
-                postings.save_lengths(folder, name, postings.quantized_lengths(np.frombuffer(field.counts,
-                                                                                          dtype=np.int32)))
+                postings.save_lengths(folder, name, postings.quantized_lengths(counts))
+            del numbers
         return written
 
     def _write_field(self, folder: Path, name: str, words: list[str], numbers: np.ndarray, counts: np.ndarray,
@@ -99,23 +99,34 @@ class Inverter:
         size = max(self.size, 1)
         # Renumber the words in sorted order, the order of the terms array.
         order = sorted(range(len(words)), key=words.__getitem__)
-        rank = np.empty(len(words), dtype=np.int64)
-        rank[order] = np.arange(len(words), dtype=np.int64)
-        docs = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
-        keys = rank[numbers] * size + docs
-        # Stable: within one (term, document) the positions stay in ascending order.
-        sorting = np.argsort(keys, kind="stable")
-        keys = keys[sorting]
+        rank = np.empty(len(words), dtype=np.int32)
+        rank[order] = np.arange(len(words), dtype=np.int32)
+        # One number per token, (term, document), built in place: at 100,000 procedures a field
+        # has some 20 million tokens, and every temporary copy of them costs 160 MB.
+        keys = rank[numbers].astype(np.int64)
+        keys *= size
+        keys += np.repeat(np.arange(len(counts), dtype=np.int32), counts)
+        sorted_positions = None
+        if positions is None:
+            keys.sort()
+        else:
+            # Stable: within one (term, document) the positions stay in ascending order.
+            sorting = np.argsort(keys, kind="stable")
+            keys = keys[sorting]
+            sorted_positions = positions[sorting]
+            del sorting
         if keys.size:
-            starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+            starts = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+            starts = np.concatenate([[0], starts])
         else:
             starts = np.zeros(0, dtype=np.int64)
         unique = keys[starts]
         tfs = np.diff(np.concatenate([starts, [keys.size]]))
+        del keys
         terms_of = unique // size
         offsets = np.searchsorted(terms_of, np.arange(len(words) + 1), side="left")
         return postings.save_field(folder, name, [words[i] for i in order], offsets, unique - terms_of * size,
-                                   tfs, positions[sorting] if positions is not None else None)
+                                   tfs, sorted_positions)
 
 
 def write_segment(generation_path: Path, ident: str, inverter: Inverter) -> int:
