@@ -90,3 +90,21 @@ def test_thai_interface_names_actions_and_fields_in_thai(app, client, make_user,
         action, field = action_label("mark.accepted"), field_label("status")
     assert action != "Proposal accepted" and field != "status"
     assert f"<td>{action}</td>" in html and f"<dt>{field}</dt>" in html
+
+
+def test_batch_publication_names_the_batch_as_a_field_not_a_note(app, client, make_user, login, tmp_path):
+    from app.catalog import importer, publication
+    from app.catalog.models import ImportBatch
+    from tests.helpers import record, write_jsonl
+
+    admin = make_user("ada", "admin")
+    path = write_jsonl(tmp_path / "one.jsonl", [record("9.000123")])
+    result = importer.import_file(path, actor=admin)
+    db.session.commit()
+    publication.publish_batch(db.session.get(ImportBatch, result.batch_id), admin)
+    db.session.commit()
+    row = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "procedure.published"))
+    assert row.new["batch"] == result.batch_id and row.message == ""
+    login(admin)
+    html = client.get("/admin/audit?object_type=procedure&object_id=9.000123").get_data(as_text=True)
+    assert "<dt>import batch</dt>" in html and f"<ins>{result.batch_id}</ins>" in html

@@ -104,6 +104,7 @@ FIELD = {
     "agencies": lazy_pgettext("audited field", "agencies"),
     "new_procedures": lazy_pgettext("audited field", "new procedures"),
     "new_versions": lazy_pgettext("audited field", "new versions"),
+    "batch": lazy_pgettext("audited field", "import batch"),
 }
 
 
