@@ -39,6 +39,10 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    # Translations are escaped when rendered: a catalog cannot add markup to a page.
+    from app.i18n import markup
+
+    markup.install(app)
     # {% trans %} blocks render with their whitespace trimmed, as babel.cfg extracts them.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     # Flask-Babel keeps the chosen locale on ``g``, which lives as long as the app context; a
