@@ -23,6 +23,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(Path(app.instance_path)))
     if config:
         app.config.update(config)
+    # The remember cookie is as secure as the session cookie unless set on its own.
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     _init_extensions(app)
@@ -68,7 +70,9 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+        from app.auth.services import user_for_session
+
+        return user_for_session(user_id)
 
     # Import every model so that metadata (and Alembic) see all tables.
     import app.audit.models  # noqa: F401
