@@ -28,6 +28,10 @@ def create_app(config: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     _init_extensions(app)
+    from app.web import params
+
+    # Before the routes are added: their <int:...> parts take the bounded converter.
+    params.register_converters(app)
     _register_blueprints(app)
     _register_cli(app)
     _register_web(app)
@@ -126,9 +130,10 @@ def _register_cli(app: Flask) -> None:
 
 def _register_web(app: Flask) -> None:
     from app.auth.access import enforce_access_policy
-    from app.web import errors, filters, template_context
+    from app.web import errors, filters, params, template_context
 
     app.before_request(enforce_access_policy)
+    params.register_checks(app)
     if app.config["SEARCH_INDEXER"] == "thread":
         from app.search.indexer import runner
 
