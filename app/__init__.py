@@ -5,7 +5,8 @@ import logging
 from pathlib import Path
 
 import flask_babel
-from flask import Flask
+from flask import Flask, request
+from flask_login import current_user
 
 from app.config import PROJECT_ROOT, load_config
 from app.extensions import babel, csrf, db, htmx, login_manager, migrate
@@ -153,6 +154,13 @@ def _register_web(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'",
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
         )
+        if app.config["SESSION_COOKIE_SECURE"]:
+            # Only when the app is served over HTTPS (SESSION_COOKIE_SECURE says so).
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if request.endpoint != "static" and current_user.is_authenticated:
+            # Signed-in pages hold review data: no copy in the browser's or a proxy's cache.
+            response.headers["Cache-Control"] = "no-store"
+            response.headers.pop("Expires", None)
         return response
