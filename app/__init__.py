@@ -7,7 +7,7 @@ from pathlib import Path
 import flask_babel
 from flask import Flask
 
-from app.config import PROJECT_ROOT, load_config
+from app.config import PROJECT_ROOT, check_production, load_config
 from app.extensions import babel, csrf, db, htmx, login_manager, migrate
 
 
@@ -23,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(Path(app.instance_path)))
     if config:
         app.config.update(config)
+    check_production(app.config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     _init_extensions(app)
@@ -68,6 +69,8 @@ def _init_extensions(app: Flask) -> None:
 
     # Import every model so that metadata (and Alembic) see all tables.
     import app.audit.models  # noqa: F401
+    import app.core.jobs  # noqa: F401
+    import app.core.storage  # noqa: F401  (the cleanup job)
     import app.catalog.models  # noqa: F401
     import app.review.models  # noqa: F401
     import app.queues.models  # noqa: F401
@@ -101,6 +104,7 @@ def _register_cli(app: Flask) -> None:
     from app.auth.cli import users_cli
     from app.catalog.cli import procedures_cli
     from app.cli import bootstrap_command
+    from app.core.cli import jobs_cli
     from app.exports.cli import export_command
     from app.i18n.cli import translate_cli
     from app.review.cli import review_cli
@@ -114,6 +118,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(procedures_cli)
     app.cli.add_command(bootstrap_command)
     app.cli.add_command(translate_cli)
+    app.cli.add_command(jobs_cli)
 
 
 def _register_web(app: Flask) -> None:
@@ -128,6 +133,12 @@ def _register_web(app: Flask) -> None:
         @app.before_request
         def start_indexer():
             runner.start(app, interval=app.config["SEARCH_INDEXER_INTERVAL"])
+    if app.config["JOB_RUNNER"] == "thread":
+        from app.core.jobs import runner as job_runner
+
+        @app.before_request
+        def start_job_runner():
+            job_runner.start(app, interval=app.config["JOB_RUNNER_INTERVAL"])
     errors.register(app)
     filters.register(app)
     template_context.register(app)

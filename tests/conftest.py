@@ -105,6 +105,8 @@ def _config(url: str, folder: Path) -> dict:
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "LOAD_DEMO_DATA": False,
         "SEARCH_INDEXER": "off",
+        # Tests run the queued jobs themselves (helpers.wait_for_job), in a worker thread.
+        "JOB_RUNNER": "off",
         "SERVER_NAME": None,
     }
 
