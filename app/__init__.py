@@ -45,10 +45,11 @@ def _init_extensions(app: Flask) -> None:
     # Flask-Babel keeps the chosen locale on ``g``, which lives as long as the app context; a
     # context that spans several requests (the test suite's) must not reuse an earlier choice.
     app.before_request(flask_babel.refresh)
-    # A translation saved by the catalog editor (in any worker process) shows on the next request.
-    from app.i18n.editor import refresh_if_changed
+    # A translation saved by the catalog editor (in any process, on any node) shows within
+    # CATALOG_CHECK_SECONDS.
+    from app.i18n.stored import refresh_if_changed
 
-    app.before_request(refresh_if_changed)
+    app.before_request(lambda: refresh_if_changed())
     if app.config.get("PSEUDO_LOCALE"):
         from app.i18n.catalogs import PSEUDO_LOCALE, po_path
 
@@ -71,6 +72,7 @@ def _init_extensions(app: Flask) -> None:
     import app.audit.models  # noqa: F401
     import app.core.jobs  # noqa: F401
     import app.core.storage  # noqa: F401  (the cleanup job)
+    import app.i18n.stored  # noqa: F401
     import app.catalog.models  # noqa: F401
     import app.review.models  # noqa: F401
     import app.queues.models  # noqa: F401

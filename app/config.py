@@ -84,6 +84,8 @@ def load_config(instance_dir: Path | None = None) -> dict:
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE") or "Asia/Ho_Chi_Minh",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
         "SUPPORTED_LOCALES": SUPPORTED_LOCALES,
+        # How often a process looks for catalogs saved by the editor (one small query).
+        "CATALOG_CHECK_SECONDS": float(os.environ.get("CATALOG_CHECK_SECONDS") or 1.0),
         # Developers: make the pseudo-locale xx (`flask translate pseudo`) selectable.
         "PSEUDO_LOCALE": os.environ.get("PSEUDO_LOCALE", "0") in ("1", "true", "yes"),
         "SESSION_COOKIE_HTTPONLY": True,

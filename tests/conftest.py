@@ -107,6 +107,8 @@ def _config(url: str, folder: Path) -> dict:
         "SEARCH_INDEXER": "off",
         # Tests run the queued jobs themselves (helpers.wait_for_job), in a worker thread.
         "JOB_RUNNER": "off",
+        # Every request looks for catalogs saved by the editor (production: every second).
+        "CATALOG_CHECK_SECONDS": 0,
         "SERVER_NAME": None,
     }
 
