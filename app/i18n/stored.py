@@ -74,6 +74,14 @@ def revisions() -> dict[str, int]:
     return {locale: revision for locale, revision in rows}
 
 
+def _signature() -> dict[str, tuple]:
+    """What tells a process that a catalog changed: its newest revision and save time (the time
+    too, so that a restored or emptied table starting again at revision 1 is noticed)."""
+    rows = db.session.execute(select(StoredCatalog.locale, func.max(StoredCatalog.revision),
+                                     func.max(StoredCatalog.saved_at)).group_by(StoredCatalog.locale))
+    return {locale: (revision, str(saved)) for locale, revision, saved in rows}
+
+
 def parse(content: str, locale: str) -> Catalog:
     return read_po(io.BytesIO(content.encode("utf-8")), locale=None if locale == catalogs.PSEUDO_LOCALE else locale,
                    domain=catalogs.DOMAIN)
@@ -185,7 +193,7 @@ def refresh_if_changed(force: bool = False) -> None:
         return
     with _runtime_lock:
         state["checked"] = now
-        current = revisions()
+        current = _signature()
         if current == state.get("revisions", {}):
             return
         for locale, revision in current.items():
