@@ -42,6 +42,7 @@ EXPECTED = {
     "i18n.editor_download": TRANSLATORS,
     # review: marks on the procedure page, a mark's page, conflicts
     "review.new_mark": frozenset({"reviewer", "admin"}),
+    "review.read_number": frozenset({"reviewer", "admin"}),
     "review.block": ANY,
     "review.mark": ANY,
     "review.update": frozenset({"reviewer", "admin"}),
