@@ -43,6 +43,7 @@ EXPECTED = {
     # review: marks on the procedure page, a mark's page, conflicts
     "review.new_mark": frozenset({"reviewer", "admin"}),
     "review.read_number": frozenset({"reviewer", "admin"}),
+    "queues.decide_many": frozenset({"lead", "admin"}),
     "review.block": ANY,
     "review.mark": ANY,
     "review.update": frozenset({"reviewer", "admin"}),
