@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_login import current_user
 
-from app.auth.access import any_role, roles_required
+from app.auth.access import roles_required
 from app.catalog import services as catalog
 from app.catalog.labels import CHANNEL, LEVEL, TIME_UNIT, duration_label
 from app.catalog.models import LEVELS, TIME_UNITS
@@ -40,6 +40,8 @@ bp = Blueprint("review", __name__)
 presenters.register(bp)
 
 markers = roles_required("reviewer", "admin")
+# Who reads marks (a translator alone does not: permissions.can_read_marks).
+mark_readers = roles_required(*permissions.REVIEWING_ROLES)
 deciders = roles_required("lead", "admin")
 discussants = roles_required("reviewer", "lead", "admin")
 
@@ -292,8 +294,9 @@ class ReviewPanel:
 def review_panel(procedure, version) -> ReviewPanel:
     active = (procedure.status == "published" and version is not None
               and version.id == procedure.current_version_id)
-    return ReviewPanel(procedure, version, services.page_marks(procedure, version), active,
-                       active and permissions.can_create(current_user))
+    marks = (services.page_marks(procedure, version) if permissions.can_read_marks(current_user)
+             else services.PageMarks({}, []))
+    return ReviewPanel(procedure, version, marks, active, active and permissions.can_create(current_user))
 
 
 @bp.app_context_processor
@@ -463,7 +466,7 @@ def read_number():
 
 
 @bp.route("/procedures/<code>/marks/block")
-@any_role
+@mark_readers
 def block(code: str):
     """An element's review block as the procedure page shows it (the inline form's Cancel)."""
     procedure = _procedure_or_404(code)
@@ -548,7 +551,7 @@ def _mark_page(mark_id: int, status: int = 200, announce: str | None = None, **e
 
 
 @bp.route("/marks/<int:mark_id>")
-@any_role
+@mark_readers
 def mark(mark_id: int):
     """A mark: its target, values, status, who and when, workflow buttons, thread, history."""
     return _mark_page(mark_id)
