@@ -43,6 +43,8 @@ EXPECTED = {
     "i18n.editor_download": TRANSLATORS,
     # review: marks on the procedure page, a mark's page, conflicts
     "review.new_mark": frozenset({"reviewer", "admin"}),
+    "review.read_number": frozenset({"reviewer", "admin"}),
+    "queues.decide_many": frozenset({"lead", "admin"}),
     "review.block": frozenset({"reviewer", "lead", "admin"}),
     "review.mark": frozenset({"reviewer", "lead", "admin"}),
     "review.update": frozenset({"reviewer", "admin"}),
