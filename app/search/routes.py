@@ -1,6 +1,8 @@
 """The search page and the admin page for index health and rebuilds."""
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -52,6 +54,12 @@ def _facet_labels() -> dict[str, dict]:
 @bp.route("/admin/search")
 @roles_required("admin")
 def admin():
+    return _admin_page()
+
+
+def _admin_page():
+    """The admin page, or for HTMX its swappable part (``#search-health``, which the rebuild
+    button targets and selects)."""
     return render_page("search/admin.html", "search/_health.html", health=services.health(),
                        report=services.check(), job=services.rebuild_status())
 
@@ -63,6 +71,7 @@ def rebuild():
     # avoids starting a thread that would be refused at once.
     if not services.rebuild_running():
         app = current_app._get_current_object()
+        before = services.rebuild_status().started_at
 
         def work(job: jobs.Job):
             try:
@@ -70,7 +79,14 @@ def rebuild():
             except services.RebuildRunning:
                 return None  # another worker started one a moment earlier: its status shows
 
-        jobs.start(app, "reindex", _("Search index rebuild"), current_user.id, work)
+        job = jobs.start(app, "reindex", _("Search index rebuild"), current_user.id, work)
+        # Answer once the rebuild has said it started, so that the page shows its progress.
+        deadline = time.monotonic() + 2.0
+        while (job.state == "running" and services.rebuild_status().started_at == before
+               and time.monotonic() < deadline):
+            time.sleep(0.02)
+    if wants_fragment():
+        return _admin_page()
     return redirect(url_for("search.admin"))
 
 
