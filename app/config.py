@@ -6,6 +6,7 @@ that. The README lists the variables.
 from __future__ import annotations
 
 import os
+import socket
 import secrets
 from pathlib import Path
 
@@ -56,6 +57,8 @@ def load_config(instance_dir: Path | None = None) -> dict:
         # external: a separate `flask search worker` does; off: nobody (tests drive it).
         "SEARCH_INDEXER": os.environ.get("SEARCH_INDEXER") or "thread",
         "SEARCH_INDEXER_INTERVAL": float(os.environ.get("SEARCH_INDEXER_INTERVAL") or 0.5),
+        # Names this node's index replica in the database (rebuild requests, the admin page).
+        "NODE_NAME": os.environ.get("NODE_NAME") or socket.gethostname(),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance_dir / "uploads"),
         # Whole import files are posted at once; 100,000 procedures are about 250 MB.
         "MAX_CONTENT_LENGTH": _int_env("MAX_UPLOAD_MB", 512) * 1024 * 1024,

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sqlalchemy import func, select, update
 
 from app.catalog import publication
 from app.catalog.importer import import_file
 from app.catalog.services import get_procedure
 from app.extensions import db
 from app.search import engine, indexer, postings, services, store
+from app.search.models import SearchNode, SearchRebuild
 from app.search.services import SearchRequest
 from helpers import example_records, record, write_jsonl
 
@@ -253,8 +255,8 @@ def test_queries_on_rebuilt_arrays_match_whoosh_on_its_own_index(corpus, app, tm
     from app.search import querying
 
     index = _whoosh_built(tmp_path / "whoosh")
-    searcher, _key, extras = services._searcher()
-    ours = querying.engine_for(searcher, extras)
+    with services._searcher() as (searcher, _key, extras):
+        ours = querying.engine_for(searcher, extras)
     assert all(arrays is not None and arrays.only_copy for _sub, _offset, arrays in ours.segments)
     queries = ['"sổ hộ khẩu"', '"dang ky khai sinh"', '"khai sinh đăng ký"', '"đăng khai"~2', "dang*", "kh*",
                "k?t hon", "k*n", "folded:[dang TO khai]", "folded:{a TO dang]", '"marriage registration"',
@@ -296,8 +298,8 @@ def test_indexer_segments_get_arrays_and_merges_keep_the_rebuilt_segment(corpus,
         load(tmp_path, [record(code, title=title)], publish=True, name=f"late-{number}.jsonl")
         services.apply_pending()  # one commit per procedure: small segments that Whoosh merges
         assert codes(f'"{title.lower()}"') == [code]
-    searcher, _key, _extras = services._searcher()
-    segments = {postings.segment_id(leaf) for leaf, _offset in searcher.reader().leaf_readers()}
+    with services._searcher() as (searcher, _key, _extras):
+        segments = {postings.segment_id(leaf) for leaf, _offset in searcher.reader().leaf_readers()}
     assert rebuilt <= segments, "the rebuilt segment was merged away"
     assert len(segments) < 1 + len(titles), "small segments were never merged"
     folders = {path.name for path in (generation.path / postings.FOLDER).iterdir()}
@@ -310,8 +312,8 @@ def test_indexer_segments_get_arrays_and_merges_keep_the_rebuilt_segment(corpus,
     services.apply_pending()
     assert codes('"đăng ký lại việc kết hôn"') == ["1.000894"]
     assert codes('"dang ky ket hon"') == []
-    searcher, _key, _extras = services._searcher()
-    assert rebuilt <= {postings.segment_id(leaf) for leaf, _offset in searcher.reader().leaf_readers()}
+    with services._searcher() as (searcher, _key, _extras):
+        assert rebuilt <= {postings.segment_id(leaf) for leaf, _offset in searcher.reader().leaf_readers()}
 
 
 def test_rebuild_switches_atomically_and_cleans_up(corpus, app):
@@ -319,31 +321,52 @@ def test_rebuild_switches_atomically_and_cleans_up(corpus, app):
     first = store.current(folder).name
     calls = []
     services.reindex(progress=lambda done, total, phase: calls.append((done, total, phase)))
-    assert calls == [(7, 7, "write")]  # fewer than 500 procedures: only the phase change
+    assert calls == [(0, 7, "read"), (7, 7, "write")]  # fewer than 500 procedures: start and phase change
     second = store.current(folder).name
     assert second != first
-    assert [path.name for path in folder.glob("gen-*")] == [second]
+    # The old generation is removed once this process's searcher of it is closed (the next
+    # search opens the new one, which the rebuild opened before the switch).
     assert codes("dang ky ket hon")[0] == "1.000894"
+    assert [path.name for path in folder.glob("gen-*")] == [second]
 
 
-def test_admin_index_page_and_rebuild_job(corpus, client, make_user, login):
-    from app.admin import jobs
+def test_admin_index_page_and_rebuild_request(corpus, app, client, make_user, login):
+    """The button asks every server's search worker for a rebuild (a row per server in the
+    database); the worker carries it out and any web worker shows its progress."""
+    from app.search import nodes
 
     login(make_user("ada", "admin"))
     page = client.get("/admin/search").get_data(as_text=True)
     assert "The index and the database agree." in page
-    assert client.post("/admin/search/rebuild").status_code == 302
-    job = jobs.latest("reindex")
-    job.thread.join(timeout=30)
-    assert job.state == "done" and job.result["documents"] == 7
+    db.session.add(SearchNode(name="node-b", documents=7))  # as node-b's search worker reports itself
+    db.session.commit()
+    response = client.post("/admin/search/rebuild", headers={"HX-Request": "true"})
+    fragment = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="search-health"' in fragment
+    assert fragment.count("Waiting for the search worker of this server") == 2
+    assert 'hx-trigger="load delay:1s"' in fragment and "Rebuild the index" not in fragment
+    rows = db.session.scalars(select(SearchRebuild).order_by(SearchRebuild.node)).all()
+    assert [(row.node, row.state) for row in rows] == [("node-b", "queued"), (nodes.this_node(), "queued")]
+    # A second click while they wait adds nothing.
+    client.post("/admin/search/rebuild")
+    assert db.session.scalar(select(func.count(SearchRebuild.id))) == 2
+    before = store.current(app.config["SEARCH_INDEX_DIR"]).name
+    assert indexer.carry_out_requests() == 1  # this server's worker: its own row only
+    assert store.current(app.config["SEARCH_INDEX_DIR"]).name != before
+    db.session.commit()
     done = client.get("/admin/search/progress", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Rebuild finished: 7 procedures" in done
+    assert "Waiting for the search worker of this server" in done  # node-b has not taken its own yet
+    assert 'hx-trigger="load delay:1s"' in done
 
 
-def test_one_rebuild_at_a_time_and_its_status_is_shared(corpus, app, client, make_user, login):
-    """The rebuild lock and status live in the index folder: another process (here: the lock
-    taken as another process would) is refused, and every worker reads the same progress."""
-    from app.search import rebuilds
+def test_one_rebuild_at_a_time_per_node(corpus, app, client, make_user, login):
+    """The rebuild lock lives in the index folder: another process (here: the lock taken as
+    another process would) is refused; a worker whose process died shows "interrupted"."""
+    from datetime import timedelta
+
+    from app.search import nodes, rebuilds
+    from app.timeutil import utcnow
 
     folder = app.config["SEARCH_INDEX_DIR"]
     before = store.current(folder).name
@@ -351,23 +374,31 @@ def test_one_rebuild_at_a_time_and_its_status_is_shared(corpus, app, client, mak
     with rebuilds.exclusive(folder):
         with pytest.raises(services.RebuildRunning):
             services.reindex()
-        rebuilds.write(folder, rebuilds.RebuildStatus(state="running", phase="read", done=500, total=2000))
-        assert client.post("/admin/search/rebuild").status_code == 302  # no second rebuild started
-        page = client.get("/admin/search/progress", headers={"HX-Request": "true"}).get_data(as_text=True)
-        assert "Rebuilding: 500 of 2,000 procedures" in page and 'hx-trigger="load delay:1s"' in page
-        rebuilds.write(folder, rebuilds.RebuildStatus(state="running", phase="write", done=2000, total=2000))
-        page = client.get("/admin/search/progress", headers={"HX-Request": "true"}).get_data(as_text=True)
-        assert "all 2,000 procedures read; writing the index files" in page
+        refused = app.test_cli_runner().invoke(args=["search", "reindex"])
+        assert refused.exit_code == 1 and "already running" in refused.output
     assert store.current(folder).name == before
-    # The lock is free but the status still says running: that process ended mid-way.
+    row = nodes.request_rebuild()[0]
+    claimed = nodes.claim()
+    assert claimed.id == row.id and nodes.claim() is None
+    nodes.progress(row.id, 500, 2000, "read")  # the worker writes through its own connection
+    db.session.commit()  # end this session's snapshot, as a new request would
+    page = client.get("/admin/search/progress", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Rebuilding: 500 of 2,000 procedures" in page and 'hx-trigger="load delay:1s"' in page
+    nodes.progress(row.id, 2000, 2000, "write")
+    db.session.commit()
+    page = client.get("/admin/search/progress", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "all 2,000 procedures read; writing the index files" in page
+    # Its worker stops reporting: the rebuild reads as interrupted, and the next worker round
+    # records it so.
+    db.session.execute(update(SearchRebuild).values(heartbeat_at=utcnow() - timedelta(minutes=5)))
+    db.session.commit()
     page = client.get("/admin/search/progress", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Its process ended before it finished." in page and "hx-trigger" not in page
+    assert nodes.interrupt_lost() == 1
     result = app.test_cli_runner().invoke(args=["search", "reindex"])
     assert result.exit_code == 0 and store.current(folder).name != before
-    assert services.rebuild_status().state == "done" and services.rebuild_status().documents == 7
-    with rebuilds.exclusive(folder):
-        refused = app.test_cli_runner().invoke(args=["search", "reindex"])
-    assert refused.exit_code == 1 and "already running" in refused.output
+    latest = db.session.scalars(select(SearchRebuild).order_by(SearchRebuild.id.desc())).first()
+    assert (latest.state, latest.documents) == ("done", 7)
 
 
 def test_review_state_facet_follows_the_marks(corpus, make_user):

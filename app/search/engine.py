@@ -64,6 +64,11 @@ SEGMENTS_KEPT = 64
 _segments = LruCache(SEGMENTS_KEPT)
 
 
+def retain_columns(idents: set[str]) -> None:
+    """Forget the columns of segments other than ``idents`` (no open searcher has them)."""
+    _segments.discard(lambda ident: ident not in idents)
+
+
 def text_of(value) -> str:
     """A term or column value as text (Whoosh gives bytes or str; None is empty)."""
     if isinstance(value, bytes):
@@ -122,8 +127,9 @@ class Engine:
         self.generation_path = generation_path
         reader = searcher.reader()
         # (sub-searcher, first document number, posting arrays or None) of each segment
+        # Empty segments are left out: an index of an empty catalog has one that reads no columns.
         self.segments = [(sub, offset, posting_arrays.for_segment(generation_path, posting_arrays.segment_id(
-            sub.reader()))) for sub, offset in searcher.leaf_searchers()]
+            sub.reader()))) for sub, offset in searcher.leaf_searchers() if sub.reader().doc_count_all()]
         parts = [segment_columns(sub.reader(), arrays) for sub, _offset, arrays in self.segments]
         self.size = sum(part.size for part in parts)
         self.live = np.zeros(self.size, dtype=bool)
