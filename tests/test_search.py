@@ -242,8 +242,9 @@ def test_rebuild_arrays_equal_the_arrays_of_whoosh_postings(corpus, app, tmp_pat
     theirs = next((tmp_path / "whoosh" / postings.FOLDER).iterdir())
     files = sorted(path.name for path in theirs.glob("*.npy"))
     assert files == sorted(path.name for path in ours[0].glob("*.npy"))
-    # 6 fields x 4 arrays, positions and their starts for 2, lengths for the 5 scored fields
-    assert len(files) == 6 * 4 + 2 * 2 + 5
+    # 6 fields x 4 arrays, positions and their starts for 2, lengths for the 5 scored fields;
+    # columns: pid, updated, code, 5 facets with their value names, level bits
+    assert len(files) == 6 * 4 + 2 * 2 + 5 + 3 + 5 * 2 + 1
     for name in files:
         mine, whooshs = np.load(ours[0] / name), np.load(theirs / name)
         assert mine.dtype == whooshs.dtype and np.array_equal(mine, whooshs), name

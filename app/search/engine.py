@@ -34,6 +34,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.util.numeric import byte_to_length
 
+from app.search import columns as column_arrays
 from app.search import facets as facet_arrays
 from app.search import postings as posting_arrays
 from app.search.analysis import tokenize
@@ -106,14 +107,22 @@ def segment_columns(leaf, arrays=None) -> SegmentColumns:
     if cached is not None:
         return cached
     size = leaf.doc_count_all()
-    columns = SegmentColumns(
-        size=size,
-        pid=_numeric_column(leaf, "pid", size, np.int64),
-        updated=_numeric_column(leaf, "updated", size, np.int64),
-        codes=[text_of(value) for value in leaf.column_reader("code")][:size],
-        lengths={field: _lengths(leaf, field, size, arrays) for field in SCORED_FIELDS},
-        facets=facet_arrays.load(leaf),
-    )
+    if arrays is not None and column_arrays.has_columns(arrays.folder):
+        # Written with the segment: opened in milliseconds, where Whoosh's columns are decoded
+        # document by document.
+        stored = column_arrays.load(arrays.folder)
+        columns = SegmentColumns(size=size, pid=stored["pid"], updated=stored["updated"], codes=stored["codes"],
+                                 lengths={field: _lengths(leaf, field, size, arrays) for field in SCORED_FIELDS},
+                                 facets=stored["facets"])
+    else:
+        columns = SegmentColumns(
+            size=size,
+            pid=_numeric_column(leaf, "pid", size, np.int64),
+            updated=_numeric_column(leaf, "updated", size, np.int64),
+            codes=[text_of(value) for value in leaf.column_reader("code")][:size],
+            lengths={field: _lengths(leaf, field, size, arrays) for field in SCORED_FIELDS},
+            facets=facet_arrays.load(leaf),
+        )
     if ident is not None:
         _segments.put(ident, columns)
     return columns

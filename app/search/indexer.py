@@ -20,7 +20,7 @@ from whoosh.writing import LockError
 
 from app.catalog.publication import events_after
 from app.extensions import db
-from app.search import documents, inversion, nodes, postings, rebuilds, store
+from app.search import columns, documents, inversion, nodes, postings, rebuilds, store
 from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -193,11 +193,13 @@ def _build_into(folder: str, generation: store.Generation, start_seq: int,
     index = store.open_index(generation)
     writer = index.writer(limitmb=256)
     inverter = inversion.Inverter()
+    column_writer = columns.ColumnWriter()
     count = 0
     started = time.perf_counter()
     try:
-        for columns, parts in documents.all_parts():
-            writer.add_document(**columns)
+        for values, parts in documents.all_parts():
+            writer.add_document(**values)
+            column_writer.add(values)
             inverter.add(parts)
             count += 1
             if count % 500 == 0:
@@ -210,7 +212,7 @@ def _build_into(folder: str, generation: store.Generation, start_seq: int,
             for leaf, _offset in reader.leaf_readers():
                 ident = postings.segment_id(leaf)
                 if ident is not None:
-                    inversion.write_segment(generation.path, ident, inverter)
+                    inversion.write_segment(generation.path, ident, inverter, column_writer)
     except BaseException:
         if not writer.is_closed:
             writer.cancel()

@@ -31,6 +31,7 @@ import numpy as np
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import MERGE_SMALL
 
+from app.search import columns
 from app.search.schema import TEXT_FIELDS
 
 FOLDER = "arrays"
@@ -228,6 +229,7 @@ def write(generation_path: Path, reader, fields: tuple[str, ...]) -> int:
         for field in fields:
             if field in leaf.schema:
                 written += _write_field_from_whoosh(partial, leaf, field)
+        columns.write_from_whoosh(partial, leaf)
         publish(partial)
     return written
 
@@ -297,6 +299,7 @@ class SegmentArrays:
 
     def __init__(self, folder: Path) -> None:
         check_sizes(folder)
+        self.folder = folder
         self.only_copy = (folder / ONLY_COPY).exists()
         self.fields: dict[str, dict[str, np.ndarray]] = {}
         self.lengths: dict[str, np.ndarray] = {}
