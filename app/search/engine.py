@@ -37,7 +37,6 @@ from whoosh.util.numeric import byte_to_length
 from app.search import columns as column_arrays
 from app.search import facets as facet_arrays
 from app.search import postings as posting_arrays
-from app.search.analysis import tokenize
 from app.search.lru import LruCache
 
 K1, B = 1.2, 0.75
@@ -163,7 +162,6 @@ class Engine:
         # Per-document arrays derived from outside the index (the review state facet), by key.
         self.derived = LruCache(4)
         self._lock = threading.Lock()
-        tokenize("ไทย")  # loads PyThaiNLP's dictionary now rather than in the first Thai query
 
     # ----------------------------------------------------------------- postings
 

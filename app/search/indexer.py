@@ -182,7 +182,12 @@ def _build(folder: str, report: Callable[[int, str], None]) -> dict:
     start_seq = _last_outbox_seq()
     generation, holder = store.new_generation(folder)
     try:
-        return _build_into(folder, generation, start_seq, report)
+        state = _build_into(folder, generation, start_seq, report)
+        # Opened here before the switch (the build's memory is freed by now): this process's
+        # next search finds it open, and its files are in the page cache for the others.
+        store.searchers.preload(generation)
+        store.switch_to(folder, generation)
+        return state
     finally:
         holder.close()
         store.remove_unused(folder)  # a failed build's folder; old generations no process holds
@@ -222,10 +227,6 @@ def _build_into(folder: str, generation: store.Generation, start_seq: int,
     state = {"last_seq": start_seq, "built_at": utcnow().isoformat(timespec="seconds"), "documents": count,
              "build_seconds": round(time.perf_counter() - started, 1)}
     store.write_state(generation.path, state)
-    # This process opens the new generation before the switch (its columns and arrays are then
-    # read and in the page cache for the other processes too).
-    store.searchers.preload(generation)
-    store.switch_to(folder, generation)
     return state
 
 

@@ -5,6 +5,7 @@ Nothing outside ``app.search`` imports Whoosh: callers use ``search``, ``matchin
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from app.extensions import db
 from app.review import changes
 from app.search import documents, indexer, nodes, postings, querying, rebuilds, snippets, store
 from app.search import facets as facet_arrays
+from app.search.analysis import tokenize
 from app.search.querying import QueryError, SearchRequest
 from app.search.rebuilds import RebuildRunning
 from app.search.store import IndexUnavailable
@@ -250,3 +252,22 @@ def health() -> dict[str, Any]:
         "last_applied_at": state.get("last_applied_at"),
         "size_bytes": store.folder_size(generation.path),
     }
+
+
+def warm_up(app) -> threading.Thread:
+    """Open this node's index and load the Thai dictionary in a background thread of a web
+    worker that just started, so that its first search finds both ready."""
+    def work() -> None:
+        with app.app_context():
+            try:
+                tokenize("ไทย")
+                with store.searchers.lease(_folder()):
+                    pass
+            except Exception:  # no index yet, or a damaged one: the first search says so
+                pass
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=work, name="search-warm-up", daemon=True)
+    thread.start()
+    return thread

@@ -59,7 +59,9 @@ def current(folder: str | Path) -> Generation | None:
     except (FileNotFoundError, UnicodeDecodeError):
         return None
     path = base / name
-    if not name.startswith("gen-") or "/" in name or not whoosh_index.exists_in(path):
+    # A table of contents file, rather than ``whoosh.index.exists_in``, which reads and
+    # unpickles it: this runs on every search.
+    if not name.startswith("gen-") or "/" in name or not any(path.glob("_MAIN_*.toc")):
         return None
     return Generation(name, path)
 
