@@ -7,14 +7,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from app.catalog import publication
 from app.catalog.importer import import_file
 from app.catalog.services import get_procedure
+from app.core import jobs
 from app.extensions import db
 from app.search import engine, indexer, postings, services, store
-from app.search.models import SearchNode, SearchRebuild
+from app.search import nodes
+from app.search.models import SearchNode
 from app.search.services import SearchRequest
 from helpers import example_records, record, write_jsonl
 
@@ -331,11 +333,15 @@ def test_rebuild_switches_atomically_and_cleans_up(corpus, app):
     assert [path.name for path in folder.glob("gen-*")] == [second]
 
 
-def test_admin_index_page_and_rebuild_request(corpus, app, client, make_user, login):
-    """The button asks every server's search worker for a rebuild (a row per server in the
-    database); the worker carries it out and any web worker shows its progress."""
-    from app.search import nodes
+def rebuild_jobs() -> list[jobs.Job]:
+    db.session.commit()  # a new snapshot, as a new request would see
+    return db.session.scalars(select(jobs.Job).where(jobs.Job.kind == nodes.REBUILD_KIND)
+                              .order_by(jobs.Job.node)).all()
 
+
+def test_admin_index_page_and_rebuild_request(corpus, app, client, make_user, login):
+    """The button asks every server's search worker for a rebuild (a job per server); each
+    server's search worker carries out its own, and any web worker shows the progress."""
     login(make_user("ada", "admin"))
     page = client.get("/admin/search").get_data(as_text=True)
     assert "The index and the database agree." in page
@@ -346,15 +352,15 @@ def test_admin_index_page_and_rebuild_request(corpus, app, client, make_user, lo
     assert response.status_code == 200 and 'id="search-health"' in fragment
     assert fragment.count("Waiting for the search worker of this server") == 2
     assert 'hx-trigger="load delay:1s"' in fragment and "Rebuild the index" not in fragment
-    rows = db.session.scalars(select(SearchRebuild).order_by(SearchRebuild.node)).all()
-    assert [(row.node, row.state) for row in rows] == [("node-b", "queued"), (nodes.this_node(), "queued")]
-    # A second click while they wait adds nothing.
+    assert [(job.node, job.state) for job in rebuild_jobs()] == [("node-b", "queued"), (nodes.this_node(), "queued")]
+    # A second click while they wait adds nothing; the general job workers leave them alone.
     client.post("/admin/search/rebuild")
-    assert db.session.scalar(select(func.count(SearchRebuild.id))) == 2
+    assert len(rebuild_jobs()) == 2
+    assert jobs.drain(app) == 0
     before = store.current(app.config["SEARCH_INDEX_DIR"]).name
-    assert indexer.carry_out_requests() == 1  # this server's worker: its own row only
+    assert indexer.carry_out_requests() == 1  # this server's search worker: its own job only
     assert store.current(app.config["SEARCH_INDEX_DIR"]).name != before
-    db.session.commit()
+    assert [(job.node, job.state) for job in rebuild_jobs()] == [("node-b", "queued"), (nodes.this_node(), "done")]
     done = client.get("/admin/search/progress", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Rebuild finished: 7 procedures" in done
     assert "Waiting for the search worker of this server" in done  # node-b has not taken its own yet
@@ -363,10 +369,8 @@ def test_admin_index_page_and_rebuild_request(corpus, app, client, make_user, lo
 
 def test_one_rebuild_at_a_time_per_node(corpus, app, client, make_user, login):
     """The rebuild lock lives in the index folder: another process (here: the lock taken as
-    another process would) is refused; a worker whose process died shows "interrupted"."""
-    from datetime import timedelta
-
-    from app.search import nodes, rebuilds
+    another process would) is refused; a rebuild whose worker died shows "interrupted"."""
+    from app.search import rebuilds
     from app.timeutil import utcnow
 
     folder = app.config["SEARCH_INDEX_DIR"]
@@ -378,28 +382,31 @@ def test_one_rebuild_at_a_time_per_node(corpus, app, client, make_user, login):
         refused = app.test_cli_runner().invoke(args=["search", "reindex"])
         assert refused.exit_code == 1 and "already running" in refused.output
     assert store.current(folder).name == before
-    row = nodes.request_rebuild()[0]
+    job = nodes.request_rebuild()[0]
     claimed = nodes.claim()
-    assert claimed.id == row.id and nodes.claim() is None
-    nodes.progress(row.id, 500, 2000, "read")  # the worker writes through its own connection
-    db.session.commit()  # end this session's snapshot, as a new request would
+    assert claimed == job.id and nodes.claim() is None
+    # As the search worker of this node would, in a process of its own.
+    db.session.execute(update(jobs.Job).where(jobs.Job.id == job.id).values(worker="node-a:4242:search-worker"))
+    db.session.commit()
+    jobs.progress(job.id, "read", 500, 2000)
+    db.session.commit()  # a new snapshot, as a new request would see
     page = client.get("/admin/search/progress", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Rebuilding: 500 of 2,000 procedures" in page and 'hx-trigger="load delay:1s"' in page
-    nodes.progress(row.id, 2000, 2000, "write")
+    jobs.progress(job.id, "write", 2000, 2000)
     db.session.commit()
     page = client.get("/admin/search/progress", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "all 2,000 procedures read; writing the index files" in page
-    # Its worker stops reporting: the rebuild reads as interrupted, and the next worker round
-    # records it so.
-    db.session.execute(update(SearchRebuild).values(heartbeat_at=utcnow() - timedelta(minutes=5)))
+    # Its worker stops beating: the rebuild reads as interrupted.
+    db.session.execute(update(jobs.Job).where(jobs.Job.id == job.id)
+                       .values(heartbeat_at=utcnow() - jobs.HEARTBEAT_TIMEOUT * 2))
     db.session.commit()
     page = client.get("/admin/search/progress", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Its process ended before it finished." in page and "hx-trigger" not in page
-    assert nodes.interrupt_lost() == 1
     result = app.test_cli_runner().invoke(args=["search", "reindex"])
-    assert result.exit_code == 0 and store.current(folder).name != before
-    latest = db.session.scalars(select(SearchRebuild).order_by(SearchRebuild.id.desc())).first()
-    assert (latest.state, latest.documents) == ("done", 7)
+    assert result.exit_code == 0, result.output
+    assert store.current(folder).name != before
+    latest = rebuild_jobs()[-1]
+    assert (latest.state, latest.result["documents"]) == ("done", 7)
 
 
 def test_review_state_facet_follows_the_marks(corpus, make_user):

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.search import indexer, postings, services, store
-from app.search.models import SearchRebuild
+from app.core import jobs
+from app.search import indexer, nodes, postings, services, store
 from app.search.services import SearchRequest
 from helpers import example_records, record
 from test_search import load
@@ -73,11 +73,15 @@ def _search_page(client) -> tuple[int, str]:
     return response.status_code, response.get_data(as_text=True)
 
 
-def _repaired_by_the_worker(client) -> None:
-    assert db.session.scalars(select(SearchRebuild.state)).all() == ["queued"]
-    indexer.work_round()
+def _rebuild_states() -> list[str]:
     db.session.commit()
-    assert db.session.scalars(select(SearchRebuild.state)).all() == ["done"]
+    return db.session.scalars(select(jobs.Job.state).where(jobs.Job.kind == nodes.REBUILD_KIND)).all()
+
+
+def _repaired_by_the_worker(client) -> None:
+    assert _rebuild_states() == ["queued"]
+    indexer.work_round()  # this server's search worker
+    assert _rebuild_states() == ["done"]
     status, page = _search_page(client)
     assert status == 200 and "1.000894" in page and "unavailable" not in page
 

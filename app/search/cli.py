@@ -5,8 +5,11 @@ import json
 import sys
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
+from app.core import jobs
+from app.extensions import db
 from app.search import indexer, nodes, services
 
 
@@ -38,28 +41,33 @@ def query_command(text: str, as_json: bool, limit: int):
 @with_appcontext
 def reindex_command(here_only: bool):
     """Rebuild the index of every server: this server's here and now (into a fresh folder,
-    then a switch), the others' by their search workers."""
+    then a switch), the others' by their search workers (a job per server)."""
+    busy = ("a rebuild of this server's index is already running (started from the admin page or another "
+            "command); try again when it has finished")
     if services.rebuild_running_here():
-        raise click.ClickException("a rebuild of this server's index is already running (started from the "
-                                   "admin page or another command); try again when it has finished")
-    rows = services.request_rebuild(nudge=False) if not here_only else \
-        nodes.request_rebuild(nodes=[nodes.this_node()])
-    others = [row.node for row in rows if row.node != nodes.this_node()]
-    mine = nodes.claim()
+        raise click.ClickException(busy)
+    queued = nodes.request_rebuild(nodes=[nodes.this_node()] if here_only else None)
+    others = [job.node for job in queued if job.node != nodes.this_node()]
+    job_id = nodes.claim()
+    if job_id is None:  # this server's search worker took it first
+        raise click.ClickException(busy)
     with click.progressbar(length=1, label="indexing") as bar:
         def progress(done: int, total: int, phase: str = "read") -> None:
             bar.length = max(total, 1)
             if phase == "write":
                 bar.label = "writing the index"
             bar.update(done - bar.pos)
+        indexer.progress_listeners.append(progress)
         try:
-            state = indexer.carry_out(mine.id, progress) if mine else services.reindex(progress=progress)
-        except services.RebuildRunning as exc:
-            raise click.ClickException("a rebuild of this server's index is already running (started from the "
-                                       "admin page or another command); try again when it has finished") from exc
-    if state is None:
-        raise click.ClickException("the rebuild failed; the previous index is still in use (see the log)")
-    click.echo(f"indexed {state['documents']} procedures in {state['build_seconds']} s")
+            jobs.run_claimed(current_app._get_current_object(), job_id)
+        finally:
+            indexer.progress_listeners.remove(progress)
+    db.session.rollback()  # see what the job's own transactions wrote
+    job = jobs.get(job_id)
+    if job.state != "done":
+        raise click.ClickException(busy if job.message and "already running" in job.message else
+                                   f"the rebuild failed; the previous index is still in use. {job.message}")
+    click.echo(f"indexed {job.result['documents']} procedures in {job.result['build_seconds']} s")
     if others:
         click.echo(f"rebuild requested of the search workers of: {', '.join(others)}")
 

@@ -16,9 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask, current_app
+from flask_babel import gettext as _
 from whoosh.writing import LockError
 
 from app.catalog.publication import events_after
+from app.core import jobs
 from app.extensions import db
 from app.search import columns, documents, inversion, nodes, postings, rebuilds, store
 from app.timeutil import utcnow
@@ -96,42 +98,34 @@ def rebuild(progress: Callable[..., None] | None = None) -> dict:
         return _build(folder, report)
 
 
-def carry_out_requests() -> int:
-    """Run this node's queued rebuilds, one at a time; returns how many ran."""
-    nodes.interrupt_lost()
-    count = 0
-    while (row := nodes.claim()) is not None:
-        try:
-            carry_out(row.id)
-        except rebuilds.RebuildRunning:
-            pass  # the command line is rebuilding this node's index; its row shows it
-        count += 1
-    return count
+# Whoever wants to follow this process's rebuild jobs as they run (the command line's bar).
+progress_listeners: list[Callable[[int, int, str], None]] = []
 
 
-def carry_out(row_id: int, progress: Callable[..., None] | None = None) -> dict | None:
-    """Run a claimed rebuild of this node, its progress and outcome written to its row;
-    returns the new generation's state, None when it failed."""
-    db.session.rollback()
-
+@jobs.handler(nodes.REBUILD_KIND, dedicated=True)
+def run_rebuild_job(job: jobs.Running) -> dict:
+    """A requested rebuild of this node's index, run by this node's search worker."""
     def report(done: int, total: int, phase: str) -> None:
-        nodes.progress(row_id, done, total, phase)
-        if progress:
-            progress(done, total, phase)
+        job.progress(phase, done, total)
+        for listener in list(progress_listeners):
+            listener(done, total, phase)
 
     try:
-        state = rebuild(progress=report)
-    except rebuilds.RebuildRunning:
-        nodes.finish(row_id, "failed", message="another rebuild of this server's index was running")
-        raise
-    except Exception as exc:  # the admin page shows it; the old index keeps serving
-        log.exception("search index rebuild failed")
-        nodes.finish(row_id, "failed", message=str(exc) or type(exc).__name__)
-        return None
-    finally:
+        return rebuild(progress=report)
+    except rebuilds.RebuildRunning as exc:
+        raise jobs.JobFailed(_("Another rebuild of this server's index is already running.")) from exc
+
+
+def carry_out_requests() -> int:
+    """Run this node's queued rebuild jobs, one at a time; returns how many ran."""
+    app = current_app._get_current_object()
+    jobs.reap()
+    count = 0
+    while (job_id := nodes.claim()) is not None:
         db.session.rollback()
-    nodes.finish(row_id, "done", documents=state["documents"], build_seconds=state["build_seconds"])
-    return state
+        jobs.run_claimed(app, job_id)
+        count += 1
+    return count
 
 
 def replica_state() -> dict:

@@ -1,6 +1,6 @@
 """One rebuild at a time per node: ``rebuild.lock`` in the index folder is held (``flock``) by
 the process that rebuilds, whichever worker or command started it. Progress and outcome are
-rows of ``search_rebuild`` (``nodes``)."""
+jobs, one per node (``nodes``)."""
 from __future__ import annotations
 
 import fcntl
