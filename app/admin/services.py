@@ -56,7 +56,8 @@ def start_import_job(path: Path, *, filename: str, publish: bool, user, locale) 
                     result = import_file(path, publish=publish, actor=actor, filename=filename,
                                          source="upload", progress=progress)
                 except ImportRejected as exc:
-                    job.errors = [(e.line, e.path, e.message) for e in exc.report.errors]
+                    # Codes with parameters: the job page words them in its reader's language.
+                    job.errors = [e.as_json() for e in exc.report.errors]
                     job.error_count = exc.report.error_count
                     job.message = str(exc)
                     raise

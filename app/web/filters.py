@@ -10,10 +10,13 @@ time that happen to equal the year correct.
 from __future__ import annotations
 
 import json
+import math
 from datetime import date, datetime
+from decimal import InvalidOperation
 
 from babel import Locale
-from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale, to_user_timezone
+from flask_babel import (format_currency, format_date, format_datetime, format_decimal, format_scientific, get_locale,
+                         to_user_timezone)
 from markupsafe import Markup, escape
 
 BUDDHIST_ERA_OFFSET = 543
@@ -35,17 +38,29 @@ def _language(locale: Locale) -> str:
     return str(locale).split("_")[0]
 
 
+def _unshowable(value) -> bool:
+    """NaN and infinities have no amount to show (stored before validation refused them)."""
+    return isinstance(value, float) and not math.isfinite(value)
+
+
 def vnd(amount) -> str:
     """An amount in Vietnamese đồng, the locale's way: 1.500.000 ₫ (vi), ₫1,500,000 (en, th)."""
-    if amount is None:
+    if amount is None or _unshowable(amount):
         return "—"
-    return format_currency(amount, "VND")
+    try:
+        return format_currency(amount, "VND")
+    except (InvalidOperation, OverflowError, ValueError):
+        # Beyond what a Decimal of 28 digits holds (1e308 đồng): scientific, never a 500.
+        return format_scientific(amount) + " ₫"
 
 
 def number(value, digits: int = 0) -> str:
-    if value is None:
+    if value is None or _unshowable(value):
         return "—"
-    return format_decimal(value, format="#,##0" + ("." + "#" * digits if digits else ""))
+    try:
+        return format_decimal(value, format="#,##0" + ("." + "#" * digits if digits else ""))
+    except (InvalidOperation, OverflowError, ValueError):
+        return format_scientific(value)
 
 
 def buddhist_era_pattern(pattern: str, year: int) -> str:
