@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.audit import services as audit
-from app.catalog import publication
+from app.catalog import entries, publication
 from app.catalog.models import (Channel, Document, Fee, FormField, ImportBatch, LegalBasis, Procedure,
                                 ProcedureVersion, Requirement, Step, Translation, VersionLevel)
 from app.catalog.records import content_hash, diff_records
@@ -177,6 +177,7 @@ def _load_chunk(records: list[dict[str, Any]], batch: ImportBatch, totals: dict[
     if waiting:
         db.session.execute(update(P).where(P.c.id == bindparam("pid"))
                            .values(pending_version_id=bindparam("vid")), waiting)
+    entries.refresh(params["pid"] for params in shown + waiting)
 
     rows: dict[type, list[dict[str, Any]]] = {}
     for (record, *_rest), version_id in zip(planned, version_ids):

@@ -13,8 +13,10 @@ import json
 import math
 from datetime import date, datetime
 from decimal import InvalidOperation
+from functools import lru_cache
 
 from babel import Locale
+from babel.numbers import get_group_symbol
 from flask_babel import (format_currency, format_date, format_datetime, format_decimal, format_scientific, get_locale,
                          to_user_timezone)
 from markupsafe import Markup, escape
@@ -57,10 +59,19 @@ def vnd(amount) -> str:
 def number(value, digits: int = 0) -> str:
     if value is None or _unshowable(value):
         return "—"
+    if type(value) is int and value >= 0:
+        # Whole counts are most numbers on a page (a filter list has hundreds): grouping by
+        # thousands with the locale's separator is what "#,##0" gives, without parsing it each time.
+        return f"{value:,}".replace(",", _group_symbol(get_locale()))
     try:
         return format_decimal(value, format="#,##0" + ("." + "#" * digits if digits else ""))
     except (InvalidOperation, OverflowError, ValueError):
         return format_scientific(value)
+
+
+@lru_cache(maxsize=16)
+def _group_symbol(locale: Locale) -> str:
+    return get_group_symbol(locale)
 
 
 def buddhist_era_pattern(pattern: str, year: int) -> str:
