@@ -70,10 +70,10 @@ def history(code: str):
 @any_role
 def diff(code: str, number: int):
     procedure = _load(code)
-    version = services.get_version(procedure, number)
+    version = services.get_version(procedure, number, with_record=True)
     if version is None or (version.published_at is None and not _sees_drafts()):
         abort(404)
-    previous = services.get_version(procedure, number - 1) if number > 1 else None
+    previous = services.get_version(procedure, number - 1, with_record=True) if number > 1 else None
     rows = services.version_diff(previous, version)
     return render_page("catalog/diff.html", "catalog/_diff_rows.html", procedure=procedure,
                        version=version, previous=previous, rows=rows)

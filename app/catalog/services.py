@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from app.catalog import listing
 from app.catalog.models import KINDS, LEVELS, ONLINE_LEVELS, STATUSES, ImportBatch, Procedure, ProcedureVersion
@@ -104,14 +104,18 @@ def get_procedure(code: str) -> Procedure | None:
     return db.session.scalar(select(Procedure).where(Procedure.code == code))
 
 
-def get_version(procedure: Procedure, number: int | None) -> ProcedureVersion | None:
-    """A version by number, or the current one; elements loaded in one go each."""
+def get_version(procedure: Procedure, number: int | None, *, with_record: bool = False) -> ProcedureVersion | None:
+    """A version by number, or the current one; elements loaded in one go each. The stored
+    record and its change summary (the largest JSON of a version, which the page does not
+    show) are read only when asked for, as for a diff."""
     stmt = select(ProcedureVersion).where(ProcedureVersion.procedure_id == procedure.id).options(
         selectinload(ProcedureVersion.steps), selectinload(ProcedureVersion.channels),
         selectinload(ProcedureVersion.documents), selectinload(ProcedureVersion.fields),
         selectinload(ProcedureVersion.fees), selectinload(ProcedureVersion.requirements),
         selectinload(ProcedureVersion.legal_basis), selectinload(ProcedureVersion.translations),
     )
+    if not with_record:
+        stmt = stmt.options(defer(ProcedureVersion.record), defer(ProcedureVersion.changes))
     if number is None:
         if procedure.current_version_id is None:
             return None
