@@ -6,7 +6,7 @@ procedures, and ``catalog_change`` (one row, raised by every transaction that ch
 Nothing changed in existing tables. Downgrade drops both.
 
 Revision ID: 5b7e2c41d9a3
-Revises: 3f1d2c9a7b10
+Revises: c4e8f2a61d37
 Create Date: 2026-12-07 21:30:00.000000
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5b7e2c41d9a3'
-down_revision = '3f1d2c9a7b10'
+down_revision = 'c4e8f2a61d37'
 branch_labels = None
 depends_on = None
 
