@@ -49,6 +49,8 @@ def site_pages(app, review: dict, code: str, user_id: int) -> list[str]:
             continue
         if rule.endpoint.endswith(("progress", ".block", ".poll")) or "/jobs/" in rule.rule:
             continue
+        if rule.rule.endswith((".xlsx", ".csv", ".json", ".po")):  # files to download
+            continue
         urls.append(rule.build({name: values[name] for name in rule.arguments})[1])
     urls += [f"/marks/{review[name]}" for name in ("draft", "rejected", "implemented")]
     urls += ["/search?q=giấy+khai+sinh", "/search?q=zzqxv", "/procedures?sort=title&direction=desc",
