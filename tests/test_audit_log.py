@@ -74,10 +74,10 @@ def test_date_range_uses_local_days_and_bad_parameters_are_ignored(app, client, 
     assert "1 entry" in recent
     everything = client.get(f"/admin/audit?until={today.isoformat()}&actor=ada&action=user.password_reset").get_data(as_text=True)
     assert "2 entries" in everything
-    for query in ("since=yesterday", "page=-3", "until=2026-13-45"):
+    for query in ("since=yesterday", "page=-3", "until=2026-13-45", "page=99999"):
         response = client.get(f"/admin/audit?{query}")
         assert response.status_code == 200, query
-    # A page number beyond any integer column and a NUL are refused before the route (issue 11 §7).
+    # Out-of-range numbers and NUL are refused before the page runs.
     for query in ("page=400000000000000000", "actor=%00x"):
         assert client.get(f"/admin/audit?{query}").status_code == 400, query
 
