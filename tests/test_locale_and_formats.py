@@ -193,4 +193,7 @@ def test_import_errors_are_in_the_language_of_the_admin(app, client, make_user, 
                            content_type="multipart/form-data")
     job = wait_for_job(response.headers["Location"].rsplit("/", 1)[1])
     assert job.state == "failed" and job.message == "Tệp nhập có 1 lỗi"
-    assert job.errors[0][2] == "JSON không hợp lệ: thiếu giá trị tại cột 1"
+    # Stored as a code, worded in the language of whoever reads the job page.
+    assert job.errors[0][2] == "json_invalid"
+    page = client.get(f"/admin/imports/jobs/{job.id}").get_data(as_text=True)
+    assert "JSON không hợp lệ: thiếu giá trị tại cột 1" in page
