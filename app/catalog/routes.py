@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.access import any_role, roles_required
 from app.catalog import labels, publication, services
-from app.catalog.models import KINDS, LEVELS, ONLINE_LEVELS, STATUSES
 from app.extensions import db
 from app.web.htmx import render_page
 
@@ -23,13 +23,9 @@ def _sees_drafts() -> bool:
 def index():
     query = services.CatalogQuery.from_args(request.args, per_page=current_app.config["PAGE_SIZE"])
     include_drafts = _sees_drafts()
-    page = services.list_procedures(query, include_drafts=include_drafts)
-    return render_page(
-        "catalog/index.html", "catalog/_results.html", push_url=request.full_path.rstrip("?"),
-        query=query, page=page, options=services.filter_options(include_drafts),
-        choices={"level": LEVELS, "kind": KINDS, "online_level": ONLINE_LEVELS,
-                 "status": STATUSES if include_drafts else ("published", "abolished")},
-    )
+    page = services.list_procedures(query, include_drafts=include_drafts, locale=str(get_locale()))
+    return render_page("catalog/index.html", "catalog/_results.html", push_url=request.full_path.rstrip("?"),
+                       query=query, page=page)
 
 
 def _load(code: str):
@@ -70,17 +66,48 @@ def history(code: str):
                        versions=versions)
 
 
+def _visible_version(procedure, number: int | None):
+    version = services.get_version(procedure, number, with_record=True) if number is not None else None
+    if version is not None and version.published_at is None and not _sees_drafts():
+        return None
+    return version
+
+
+def _render_diff(procedure, previous, version):
+    versions = services.versions_of(procedure)
+    if not _sees_drafts():
+        versions = [v for v in versions if v.published_at is not None]
+    rows = services.version_diff(previous, version)
+    return render_page("catalog/diff.html", "catalog/_diff_rows.html", procedure=procedure,
+                       version=version, previous=previous, rows=rows, versions=versions)
+
+
 @bp.route("/procedures/<code>/versions/<int:number>/diff")
 @any_role
 def diff(code: str, number: int):
+    """A version against the one before it, or against ``?against=N``."""
     procedure = _load(code)
-    version = services.get_version(procedure, number)
-    if version is None or (version.published_at is None and not _sees_drafts()):
+    version = _visible_version(procedure, number)
+    if version is None:
         abort(404)
-    previous = services.get_version(procedure, number - 1) if number > 1 else None
-    rows = services.version_diff(previous, version)
-    return render_page("catalog/diff.html", "catalog/_diff_rows.html", procedure=procedure,
-                       version=version, previous=previous, rows=rows)
+    against = request.args.get("against", type=int)
+    previous = _visible_version(procedure, against if against is not None else number - 1)
+    if against is not None and previous is None:
+        abort(404)
+    return _render_diff(procedure, previous, version)
+
+
+@bp.route("/procedures/<code>/compare")
+@any_role
+def compare(code: str):
+    """Any two versions side by side (the history page's form; works without JavaScript)."""
+    procedure = _load(code)
+    old = _visible_version(procedure, request.args.get("old", type=int))
+    new = _visible_version(procedure, request.args.get("new", type=int))
+    if old is None or new is None:
+        flash(_("Choose two versions to compare."), "error")
+        return redirect(url_for("catalog.history", code=code))
+    return _render_diff(procedure, old, new)
 
 
 @bp.route("/procedures/<code>/publish", methods=["POST"])

@@ -5,22 +5,14 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, and_, asc, desc, exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import defer, selectinload
 
-from app.catalog.models import (KINDS, LEVELS, ONLINE_LEVELS, STATUSES, ImportBatch, Procedure,
-                                ProcedureVersion, VersionLevel)
-from app.catalog.records import describe, describe_value, flatten, word_diff
+from app.catalog import diffs, listing
+from app.catalog.models import KINDS, LEVELS, ONLINE_LEVELS, STATUSES, ImportBatch, Procedure, ProcedureVersion
 from app.extensions import db
 
-SORTS = {
-    "code": Procedure.code,
-    "title": ProcedureVersion.title,
-    "agency": ProcedureVersion.agency,
-    "sector": ProcedureVersion.sector,
-    "status": Procedure.status,
-    "updated": Procedure.status_changed_at,
-}
+SORTS = tuple(listing.SORT_COLUMNS)
 MAX_PAGE_SIZE = 200
 
 
@@ -72,70 +64,57 @@ class CatalogQuery:
 
 @dataclass
 class Page:
-    items: list[tuple[Procedure, ProcedureVersion]]
+    items: list[listing.Row]
     total: int
     page: int
     per_page: int
+    counts: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.per_page))
 
 
-def _filtered(query: CatalogQuery, include_drafts: bool) -> Select:
-    stmt = select(Procedure, ProcedureVersion).join(
-        ProcedureVersion, ProcedureVersion.id == Procedure.current_version_id)
-    if not include_drafts:
-        stmt = stmt.where(Procedure.status != "draft")
+def list_procedures(query: CatalogQuery, *, include_drafts: bool, locale: str = "en") -> Page:
+    """A page of the catalog list with the count of every filter value (see ``listing``)."""
+    statuses = None if include_drafts else listing.VISIBLE_STATUSES
+    filters = {"status": query.status, "kind": query.kind, "online_level": query.online_level,
+               "sector": query.sector, "agency": query.agency, "level": query.level}
+    groups = listing.all_groups()
+    matched = None
     if query.text:
-        pattern = f"%{query.text.lower()}%"
-        stmt = stmt.where(or_(func.lower(ProcedureVersion.title).like(pattern),
-                              Procedure.code.like(f"{query.text}%")))
-    for column, values in ((ProcedureVersion.agency, query.agency), (ProcedureVersion.sector, query.sector),
-                           (ProcedureVersion.kind, query.kind), (Procedure.status, query.status),
-                           (ProcedureVersion.online_level, query.online_level)):
-        if values:
-            stmt = stmt.where(column.in_(values))
-    if query.level:
-        stmt = stmt.where(exists().where(and_(VersionLevel.version_id == ProcedureVersion.id,
-                                              VersionLevel.level.in_(query.level))))
-    return stmt
-
-
-def list_procedures(query: CatalogQuery, *, include_drafts: bool) -> Page:
-    stmt = _filtered(query, include_drafts)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    order = desc if query.direction == "desc" else asc
-    stmt = stmt.order_by(order(SORTS[query.sort]), asc(Procedure.code))
-    stmt = stmt.limit(query.per_page).offset((query.page - 1) * query.per_page)
-    return Page(items=[(row[0], row[1]) for row in db.session.execute(stmt)], total=total,
-                page=query.page, per_page=query.per_page)
-
-
-def filter_options(include_drafts: bool) -> dict[str, list[str]]:
-    """Distinct agencies and sectors of the procedures the user may see."""
-    base = select(ProcedureVersion).join(Procedure, Procedure.current_version_id == ProcedureVersion.id)
-    if not include_drafts:
-        base = base.where(Procedure.status != "draft")
-    sub = base.subquery()
-    return {
-        "agency": list(db.session.scalars(select(sub.c.agency).distinct().order_by(sub.c.agency))),
-        "sector": list(db.session.scalars(select(sub.c.sector).distinct().order_by(sub.c.sector))),
-    }
+        matched = listing.text_matches(query.text, statuses, groups, query.sort, query.direction)
+        groups = groups.weighted(matched)
+    total, counts = listing.count(groups, filters, statuses)
+    pages = max(1, math.ceil(total / query.per_page))
+    number = min(query.page, pages)
+    offset = (number - 1) * query.per_page
+    if matched is not None:
+        passing = listing.passing_groups(groups, filters, statuses)
+        ids = [int(i) for i in matched[passing[groups.group_of[matched]]][offset:offset + query.per_page]]
+    else:
+        ids = listing.page_ids(filters, statuses, query.sort, query.direction, offset, query.per_page,
+                              total) if total else []
+    items = listing.load_rows(ids, locale)
+    return Page(items=items, total=total, page=number, per_page=query.per_page, counts=counts)
 
 
 def get_procedure(code: str) -> Procedure | None:
     return db.session.scalar(select(Procedure).where(Procedure.code == code))
 
 
-def get_version(procedure: Procedure, number: int | None) -> ProcedureVersion | None:
-    """A version by number, or the current one; elements loaded in one go each."""
+def get_version(procedure: Procedure, number: int | None, *, with_record: bool = False) -> ProcedureVersion | None:
+    """A version by number, or the current one; elements loaded in one go each. The stored
+    record and its change summary (the largest JSON of a version, which the page does not
+    show) are read only when asked for, as for a diff."""
     stmt = select(ProcedureVersion).where(ProcedureVersion.procedure_id == procedure.id).options(
         selectinload(ProcedureVersion.steps), selectinload(ProcedureVersion.channels),
         selectinload(ProcedureVersion.documents), selectinload(ProcedureVersion.fields),
         selectinload(ProcedureVersion.fees), selectinload(ProcedureVersion.requirements),
         selectinload(ProcedureVersion.legal_basis), selectinload(ProcedureVersion.translations),
     )
+    if not with_record:
+        stmt = stmt.options(defer(ProcedureVersion.record), defer(ProcedureVersion.changes))
     if number is None:
         if procedure.current_version_id is None:
             return None
@@ -151,32 +130,9 @@ def versions_of(procedure: Procedure) -> list[ProcedureVersion]:
         .order_by(ProcedureVersion.number.desc())))
 
 
-@dataclass
-class DiffRow:
-    key: str
-    kind: str
-    change: str  # added | changed | removed
-    old: str
-    new: str
-    words: list[tuple[str, str]]
-
-
-def version_diff(old: ProcedureVersion | None, new: ProcedureVersion) -> list[DiffRow]:
-    """Readable differences from ``old`` to ``new``: properties first, then elements in order."""
-    old_record: dict[str, Any] = old.record if old else {}
-    rows: list[DiffRow] = []
-    summary = new.changes or {}
-    for name in summary.get("properties", []):
-        before, after = describe_value(old_record.get(name)), describe_value(new.record.get(name))
-        rows.append(DiffRow(name, "property", "changed" if before and after else ("added" if after else "removed"),
-                            before, after, word_diff(before, after)))
-    old_elements, new_elements = flatten(old_record) if old else {}, flatten(new.record)
-    for change in ("changed", "added", "removed"):
-        for key in summary.get(change, []):
-            before = describe(key, old_elements.get(key))
-            after = describe(key, new_elements.get(key))
-            rows.append(DiffRow(key, key.split(":", 1)[0], change, before, after, word_diff(before, after)))
-    return rows
+def version_diff(old: ProcedureVersion | None, new: ProcedureVersion) -> list[diffs.DiffRow]:
+    """Field by field differences from ``old`` (any version, or none) to ``new``."""
+    return diffs.version_diff(old.record if old is not None else None, new.record)
 
 
 def recent_batches(limit: int = 50) -> list[ImportBatch]:

@@ -1,7 +1,7 @@
 """Job table: long work (imports, bulk marking, exports, cleanup) as rows any worker can claim
 
 Revision ID: a7c31e5d9b20
-Revises: 3f1d2c9a7b10
+Revises: 5e2b7c1d9a40
 Create Date: 2026-12-07 21:40:00.000000
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'a7c31e5d9b20'
-down_revision = '3f1d2c9a7b10'
+down_revision = '5e2b7c1d9a40'
 branch_labels = None
 depends_on = None
 
