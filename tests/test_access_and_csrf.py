@@ -46,6 +46,7 @@ EXPECTED = {
     "review.new_mark": frozenset({"reviewer", "admin"}),
     "review.read_number": frozenset({"reviewer", "admin"}),
     "queues.decide_many": frozenset({"lead", "admin"}),
+    "dashboard.download_xlsx": frozenset({"reviewer", "lead", "admin"}),
     "review.block": frozenset({"reviewer", "lead", "admin"}),
     "review.mark": frozenset({"reviewer", "lead", "admin"}),
     "review.update": frozenset({"reviewer", "admin"}),

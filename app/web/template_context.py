@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from app.admin.forms import ROLE_LABELS
 from app.audit.labels import OBJECT_TYPE
+from app.catalog.import_errors import render as import_error
 from app.catalog.labels import all_labels, duration_label
 
 # Each language named in itself (the switcher marks each option with its lang).
@@ -76,4 +77,5 @@ def register(app) -> None:
             "duration_label": duration_label,
             "role_labels": ROLE_LABELS,
             "audit_object_labels": OBJECT_TYPE,
+            "import_error": import_error,
         }
