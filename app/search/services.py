@@ -16,12 +16,12 @@ from sqlalchemy.orm import defer, selectinload
 from app.catalog.models import Procedure, ProcedureVersion, PublicationEvent
 from app.extensions import db
 from app.review import changes
-from app.search import documents, indexer, querying, rebuilds, snippets, store
+from app.search import documents, indexer, querying, rebuilds, snippets, store, synonyms
 from app.search import facets as facet_arrays
-from app.search.querying import QueryError, SearchRequest
+from app.search.querying import QueryError, QueryTooExpensive, SearchRequest
 from app.search.rebuilds import RebuildRunning
 
-__all__ = ["QueryError", "RebuildRunning", "SearchRequest", "SearchPage", "search", "matching_ids", "reindex",
+__all__ = ["QueryError", "QueryTooExpensive", "RebuildRunning", "SearchRequest", "SearchPage", "search", "matching_ids", "reindex",
            "rebuild_status", "rebuild_running", "apply_pending", "check", "health"]
 
 
@@ -40,6 +40,13 @@ class SearchPage:
     total: int
     facets: dict[str, list[tuple[str, int]]]
     suggestion: str | None
+    complete: int = 0  # the first ``complete`` procedures hold every word; the others most of them
+    corrected: str | None = None  # the query as run, when typos were corrected
+
+    @property
+    def partial(self) -> int:
+        """Listed procedures that hold most, not all, of the words."""
+        return self.total - self.complete
 
     @property
     def pages(self) -> int:
@@ -79,7 +86,8 @@ def search(request: SearchRequest) -> SearchPage:
             continue  # removed from the database since the index saw it; the indexer catches up
         procedure, version = rows[hit.procedure_id]
         items.append(ResultItem(procedure, version, hit.score, snippets.best_snippet(version.record, outcome.terms, cache_key=version.content_hash)))
-    return SearchPage(request, items, outcome.total, outcome.facets, outcome.suggestion)
+    return SearchPage(request, items, outcome.total, outcome.facets, outcome.suggestion, outcome.complete,
+                      outcome.corrected)
 
 
 def matching_ids(request: SearchRequest) -> list[int]:
@@ -95,7 +103,10 @@ def matching_ids(request: SearchRequest) -> list[int]:
     chosen = request.filter_dict()
     # The review state comes from the database, as on the search page.
     arrays = querying.facets_with_review(engine, review_states() if chosen.get("review") else None)
-    allowed, _counts = facet_arrays.apply(arrays, engine.matches(parsed.match), chosen)
+    alternatives = synonyms.alternatives(list(parsed.loose)) if parsed.loose else []
+    matching = querying.listed(engine, searcher.schema, parsed, request, alternatives,
+                               querying.Deadline(querying.TIME_BUDGET))[0]
+    allowed, _counts = facet_arrays.apply(arrays, matching, chosen)
     order = np.argsort(engine.code_rank[allowed], kind="stable")
     return [int(engine.pid[allowed[index]]) for index in order]
 
