@@ -38,7 +38,7 @@ MAX_WORDS = 32
 MAX_SLOP = 10
 MAX_CORRECTIONS = 3
 MAX_ALTERNATIVES = 16
-TIME_BUDGET = 2.0
+TIME_BUDGET = 5.0
 # Relaxed ranking: when fewer than FEW procedures hold every word, those holding at least
 # MOST of them follow. Corrections of a word held by at most RARE procedures are tried when
 # they are held by RARE_RATIO times more.
@@ -402,8 +402,8 @@ def run(searcher, key, extras: dict, request: SearchRequest, review=None, budget
     cached = cache.get(cache_key)
     if cached is not None:
         return cached
+    engine = engine_for(searcher, extras)  # a new generation's arrays load once, outside the budget
     deadline = Deadline(budget)
-    engine = engine_for(searcher, extras)
     matching, complete, counts, plan = listed(engine, searcher.schema, parsed, request, alternatives, deadline)
     arrays = facets_with_review(engine, review)
     allowed, facet_counts = facet_arrays.apply(arrays, matching, request.filter_dict())
