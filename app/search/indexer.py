@@ -20,7 +20,7 @@ from whoosh.writing import LockError
 
 from app.catalog.publication import events_after
 from app.extensions import db
-from app.search import documents, inversion, postings, rebuilds, store
+from app.search import documents, inversion, postings, rebuilds, store, writers
 from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def apply_pending(limit: int = BATCH) -> int:
     db.session.rollback()  # end the read transaction before the slow write
     index = store.open_index(generation)
     try:
-        writer = index.writer(timeout=0.0)
+        writer = writers.open_writer(index, generation.path, timeout=0.0)
     except LockError:
         log.info("another process is writing the index; will retry")
         return 0
@@ -68,7 +68,7 @@ def apply_pending(limit: int = BATCH) -> int:
                 writer.delete_by_term("id", str(pid))
             else:
                 writer.update_document(**doc)
-        writer.commit(mergetype=postings.merge_policy(generation.path))
+        writer.commit()  # the safe merge policy, always
         # Arrays for the new segment (and one a merge made); merged ones lose theirs.
         with index.reader() as reader:
             postings.write(generation.path, reader, postings.TEXT_FIELDS)
@@ -123,7 +123,7 @@ def _build(folder: str, report: Callable[[int, str], None]) -> dict:
     start_seq = _last_outbox_seq()
     generation = store.new_generation(folder)
     index = store.open_index(generation)
-    writer = index.writer(limitmb=256)
+    writer = writers.open_writer(index, generation.path, limitmb=256)
     inverter = inversion.Inverter()
     count = 0
     started = time.perf_counter()

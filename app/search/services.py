@@ -1,14 +1,14 @@
 """The search interface used by the pages, the CLI and the tests.
 
 Nothing outside ``app.search`` imports Whoosh: callers use ``search``, ``matching_ids``, ``reindex``,
-``apply_pending``, ``check`` and ``health``.
+``apply_pending``, ``check`` and ``health``. The index itself is reached through ``backend``
+only; this module joins its answers with the database (rows, snippets, the review state).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer, selectinload
@@ -16,8 +16,7 @@ from sqlalchemy.orm import defer, selectinload
 from app.catalog.models import Procedure, ProcedureVersion, PublicationEvent
 from app.extensions import db
 from app.review import changes
-from app.search import documents, indexer, querying, rebuilds, snippets, store, synonyms
-from app.search import facets as facet_arrays
+from app.search import backend, documents, rebuilds, snippets, store
 from app.search.querying import QueryError, QueryTooExpensive, SearchRequest
 from app.search.rebuilds import RebuildRunning
 
@@ -58,11 +57,8 @@ def _folder() -> str:
 
 
 def _searcher():
-    searcher, key, extras = store.searchers.get(_folder())
-    if searcher is None:
-        indexer.ensure_index()
-        searcher, key, extras = store.searchers.get(_folder())
-    return searcher, key, extras
+    """The open searcher of the current generation (tests that look inside the engine)."""
+    return backend._searcher()
 
 
 def review_states() -> tuple[tuple, tuple[str, ...], dict[int, int]]:
@@ -73,8 +69,7 @@ def review_states() -> tuple[tuple, tuple[str, ...], dict[int, int]]:
 
 def search(request: SearchRequest) -> SearchPage:
     """Run a search; raise QueryError for a query that cannot be read."""
-    searcher, key, extras = _searcher()
-    outcome = querying.run(searcher, key, extras, request, review=review_states())
+    outcome = backend.query(request, review=review_states())
     ids = [hit.procedure_id for hit in outcome.hits]
     rows = {procedure.id: (procedure, version) for procedure, version in db.session.execute(
         select(Procedure, ProcedureVersion).join(ProcedureVersion, ProcedureVersion.id == Procedure.current_version_id)
@@ -97,18 +92,8 @@ def matching_ids(request: SearchRequest) -> list[int]:
     Only the match and the filters run (no scores, snippets or facet counts to show), and the
     outcome is not cached: a result set of thousands of ids is used once.
     """
-    searcher, _key, extras = _searcher()
-    parsed = querying.parse(searcher.schema, request.text)
-    engine = querying.engine_for(searcher, extras)
-    chosen = request.filter_dict()
     # The review state comes from the database, as on the search page.
-    arrays = querying.facets_with_review(engine, review_states() if chosen.get("review") else None)
-    alternatives = synonyms.alternatives(list(parsed.loose)) if parsed.loose else []
-    matching = querying.listed(engine, searcher.schema, parsed, request, alternatives,
-                               querying.Deadline(querying.TIME_BUDGET))[0]
-    allowed, _counts = facet_arrays.apply(arrays, matching, chosen)
-    order = np.argsort(engine.code_rank[allowed], kind="stable")
-    return [int(engine.pid[allowed[index]]) for index in order]
+    return backend.matching_ids(request, review_states() if request.filter_dict().get("review") else None)
 
 
 def search_json(text: str, limit: int = 10) -> list[dict[str, Any]]:
@@ -125,13 +110,13 @@ def index_exists() -> bool:
 
 
 def apply_pending() -> int:
-    return indexer.apply_pending()
+    return backend.apply_pending()
 
 
 def reindex(progress=None) -> dict:
     """Rebuild the index from the database into a fresh generation, then switch to it;
     ``RebuildRunning`` when a rebuild is already under way (in any process)."""
-    return indexer.rebuild(progress=progress)
+    return backend.rebuild(progress=progress)
 
 
 def rebuild_status() -> rebuilds.RebuildStatus:
@@ -157,13 +142,7 @@ class CheckReport:
 
 def check() -> CheckReport:
     """Compare the index with the database."""
-    searcher, _key, _extras = _searcher()
-    indexed: dict[int, str] = {}
-    status_column = searcher.reader().column_reader("status")
-    statuses = list(status_column)
-    for docnum, stored in searcher.reader().iter_docs():
-        raw = statuses[docnum] if docnum < len(statuses) else b""
-        indexed[int(stored["id"])] = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+    indexed = backend.indexed_statuses()
     rows = dict(db.session.execute(select(Procedure.id, Procedure.status)
                                    .where(Procedure.status.in_(documents.SEARCHABLE_STATUSES))).all())
     codes = dict(db.session.execute(select(Procedure.id, Procedure.code)).all())
@@ -187,12 +166,11 @@ def health() -> dict[str, Any]:
     if generation is None:
         return {"exists": False, "lag": _lag()}
     state = store.read_state(generation.path)
-    searcher, _key, _extras = _searcher()
     outbox_last = db.session.scalar(select(func.max(PublicationEvent.seq))) or 0
     return {
         "exists": True,
         "generation": generation.name,
-        "documents": searcher.doc_count(),
+        "documents": backend.document_count(),
         "last_seq": state.get("last_seq", 0),
         "outbox_last_seq": outbox_last,
         "lag": _lag(),
