@@ -279,7 +279,8 @@ class Plan:
     content: list[int]  # indexes of the words that count (not filler)
     docs: list[np.ndarray]  # per word: documents holding it, a correction or an alternative of it
     terms: list[tuple[str, str, float]]  # scored (field, term, weight)
-    corrected: dict[int, str]  # word index -> the correction shown ("Showing results for")
+    corrected: dict[int, str]  # unknown word index -> the correction shown ("Showing results for")
+    expanded: bool = False  # corrections were added (for unknown or rare words)
 
 
 def _unit_terms(schema, word: str) -> list[tuple[str, str]]:
@@ -313,6 +314,7 @@ def plan_words(engine: Engine, schema, words: tuple[str, ...], alternatives: lis
     terms: list[tuple[str, str, float]] = []
     docs: list[np.ndarray] = []
     corrected: dict[int, str] = {}
+    expanded = False
     folded = [fold_token(word) for word in words]
     stem = _stem(schema)
     for i, word in enumerate(words):
@@ -325,7 +327,9 @@ def plan_words(engine: Engine, schema, words: tuple[str, ...], alternatives: lis
                                          folded[i + 1] if i + 1 < len(words) else None, limit=MAX_CORRECTIONS)
             fixes = [fix for fix in fixes if fix.weight > found.size * RARE_RATIO]
             if fixes:
-                corrected[i] = fixes[0].word
+                if not found.size:
+                    corrected[i] = fixes[0].word
+                expanded = True
                 terms += [(fix.field, fix.term, TYPO_WEIGHT) for fix in fixes]
                 found = engine._union([found] + [engine.postings(fix.field, fix.term)[0] for fix in fixes])
         docs.append(found)
@@ -340,7 +344,7 @@ def plan_words(engine: Engine, schema, words: tuple[str, ...], alternatives: lis
             alt_docs = found if alt_docs is None else engine._intersect(alt_docs, found)
         for i in range(alternative.start, alternative.end):
             docs[i] = engine._union([docs[i], alt_docs])
-    return Plan(content, docs, terms, corrected)
+    return Plan(content, docs, terms, corrected, expanded)
 
 
 def _tiers(engine: Engine, plan: Plan, required: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -381,7 +385,7 @@ def listed(engine: Engine, schema, parsed: ParsedQuery, request: SearchRequest, 
     matching, complete, counts = _tiers(engine, plan, required)
     if len(complete) < FEW and not request.literal:
         fixed = plan_words(engine, schema, parsed.loose, list(alternatives), correct=True, deadline=deadline)
-        if fixed.corrected:
+        if fixed.expanded:
             plan = fixed
             matching, complete, counts = _tiers(engine, plan, required)
     return matching, complete, counts, plan
