@@ -5,9 +5,10 @@ import logging
 from pathlib import Path
 
 import flask_babel
-from flask import Flask
+from flask import Flask, request
+from flask_login import current_user
 
-from app.config import PROJECT_ROOT, load_config
+from app.config import PROJECT_ROOT, check_production, load_config
 from app.extensions import babel, csrf, db, htmx, login_manager, migrate
 
 
@@ -23,9 +24,16 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(Path(app.instance_path)))
     if config:
         app.config.update(config)
+    # The remember cookie is as secure as the session cookie unless set on its own.
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
+    check_production(app.config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     _init_extensions(app)
+    from app.web import params
+
+    # Before the routes are added: their <int:...> parts take the bounded converter.
+    params.register_converters(app)
     _register_blueprints(app)
     _register_cli(app)
     _register_web(app)
@@ -39,15 +47,20 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    # Translations are escaped when rendered: a catalog cannot add markup to a page.
+    from app.i18n import markup
+
+    markup.install(app)
     # {% trans %} blocks render with their whitespace trimmed, as babel.cfg extracts them.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     # Flask-Babel keeps the chosen locale on ``g``, which lives as long as the app context; a
     # context that spans several requests (the test suite's) must not reuse an earlier choice.
     app.before_request(flask_babel.refresh)
-    # A translation saved by the catalog editor (in any worker process) shows on the next request.
-    from app.i18n.editor import refresh_if_changed
+    # A translation saved by the catalog editor (in any process, on any node) shows within
+    # CATALOG_CHECK_SECONDS.
+    from app.i18n.stored import refresh_if_changed
 
-    app.before_request(refresh_if_changed)
+    app.before_request(lambda: refresh_if_changed())
     if app.config.get("PSEUDO_LOCALE"):
         from app.i18n.catalogs import PSEUDO_LOCALE, po_path
 
@@ -64,10 +77,15 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+        from app.auth.services import user_for_session
+
+        return user_for_session(user_id)
 
     # Import every model so that metadata (and Alembic) see all tables.
     import app.audit.models  # noqa: F401
+    import app.core.jobs  # noqa: F401
+    import app.core.storage  # noqa: F401  (the cleanup job)
+    import app.i18n.stored  # noqa: F401
     import app.catalog.models  # noqa: F401
     import app.review.models  # noqa: F401
     import app.queues.models  # noqa: F401
@@ -101,6 +119,7 @@ def _register_cli(app: Flask) -> None:
     from app.auth.cli import users_cli
     from app.catalog.cli import procedures_cli
     from app.cli import bootstrap_command
+    from app.core.cli import jobs_cli
     from app.exports.cli import export_command
     from app.i18n.cli import translate_cli
     from app.review.cli import review_cli
@@ -114,13 +133,15 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(procedures_cli)
     app.cli.add_command(bootstrap_command)
     app.cli.add_command(translate_cli)
+    app.cli.add_command(jobs_cli)
 
 
 def _register_web(app: Flask) -> None:
     from app.auth.access import enforce_access_policy
-    from app.web import errors, filters, template_context
+    from app.web import errors, filters, params, template_context
 
     app.before_request(enforce_access_policy)
+    params.register_checks(app)
     if app.config["SEARCH_INDEXER"] == "thread":
         from app.search.indexer import runner
 
@@ -128,6 +149,12 @@ def _register_web(app: Flask) -> None:
         @app.before_request
         def start_indexer():
             runner.start(app, interval=app.config["SEARCH_INDEXER_INTERVAL"])
+    if app.config["JOB_RUNNER"] == "thread":
+        from app.core.jobs import runner as job_runner
+
+        @app.before_request
+        def start_job_runner():
+            job_runner.start(app, interval=app.config["JOB_RUNNER_INTERVAL"])
     errors.register(app)
     filters.register(app)
     template_context.register(app)
@@ -140,6 +167,13 @@ def _register_web(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'",
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
         )
+        if app.config["SESSION_COOKIE_SECURE"]:
+            # Only when the app is served over HTTPS (SESSION_COOKIE_SECURE says so).
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if request.endpoint != "static" and current_user.is_authenticated:
+            # Signed-in pages hold review data: no copy in the browser's or a proxy's cache.
+            response.headers["Cache-Control"] = "no-store"
+            response.headers.pop("Expires", None)
         return response

@@ -22,13 +22,13 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_login import current_user
 
-from app.auth.access import any_role, roles_required
+from app.auth.access import roles_required
 from app.catalog import services as catalog
 from app.catalog.labels import CHANNEL, LEVEL, TIME_UNIT, duration_label
 from app.catalog.models import LEVELS, TIME_UNITS
 from app.catalog.records import flatten
 from app.extensions import db
-from app.review import permissions, services
+from app.review import numbers, permissions, presenters, services
 from app.review.forms import mark_values
 from app.review.labels import ACTION, DATABASE, FLAG, REASON, STATUS, TARGET_KIND, label
 from app.review.models import ACTIONS, DATABASES, REASONS
@@ -37,8 +37,11 @@ from app.web.filters import number, vnd
 from app.web.htmx import render_page, trigger_header, wants_fragment
 
 bp = Blueprint("review", __name__)
+presenters.register(bp)
 
 markers = roles_required("reviewer", "admin")
+# Who reads marks (a translator alone does not: permissions.can_read_marks).
+mark_readers = roles_required(*permissions.REVIEWING_ROLES)
 deciders = roles_required("lead", "admin")
 discussants = roles_required("reviewer", "lead", "admin")
 
@@ -291,8 +294,9 @@ class ReviewPanel:
 def review_panel(procedure, version) -> ReviewPanel:
     active = (procedure.status == "published" and version is not None
               and version.id == procedure.current_version_id)
-    return ReviewPanel(procedure, version, services.page_marks(procedure, version), active,
-                       active and permissions.can_create(current_user))
+    marks = (services.page_marks(procedure, version) if permissions.can_read_marks(current_user)
+             else services.PageMarks({}, []))
+    return ReviewPanel(procedure, version, marks, active, active and permissions.can_create(current_user))
 
 
 @bp.app_context_processor
@@ -367,9 +371,13 @@ def mark_form(version, target: str, *, mode: str, action_url: str, values: dict[
 def _block_response(procedure, target: str, *, form: dict | None = None, status: int = 200,
                     announce: str | None = None):
     version = procedure.current_version
-    response = make_response(render_template(
-        "review/_review_block.html", procedure=procedure, version=version,
-        review=review_panel(procedure, version), key=target, form=form), status)
+    review = review_panel(procedure, version)
+    html = render_template("review/_review_block.html", procedure=procedure, version=version, review=review,
+                           key=target, form=form)
+    if announce:
+        # A save changed the procedure's counts: the panel follows out of band.
+        html += render_template("review/_panel_counts.html", review=review, oob=True)
+    response = make_response(html, status)
     response.vary.add("HX-Request")
     if announce:
         response.headers["HX-Trigger-After-Settle"] = trigger_header({"review:announce": announce})
@@ -438,8 +446,27 @@ def _new_page(procedure, target: str, form: dict, status: int = 200):
                            form=form, back_url=_element_url(procedure, target)), status
 
 
+@bp.route("/marks/read-number")
+@markers
+def read_number():
+    """Inline check of one number input of the mark form (``?field=<name>&<name>=<text>``):
+    the number as it will be saved, or why it cannot be read. Only the text, for HTMX."""
+    name = request.args.get("field", "")
+    if name not in numbers.NUMBER_FIELDS:
+        abort(400)
+    value = numbers.read_field(name, (request.args.get(name) or "")[:100].strip())
+    if isinstance(value, numbers.Unreadable):
+        html = render_template("review/_number_echo.html", error=value.message)
+    else:
+        html = render_template("review/_number_echo.html", text=presenters.number_echo_text(name, value)
+                               if value is not None else "")
+    response = make_response(html)
+    response.vary.add("HX-Request")
+    return response
+
+
 @bp.route("/procedures/<code>/marks/block")
-@any_role
+@mark_readers
 def block(code: str):
     """An element's review block as the procedure page shows it (the inline form's Cancel)."""
     procedure = _procedure_or_404(code)
@@ -524,7 +551,7 @@ def _mark_page(mark_id: int, status: int = 200, announce: str | None = None, **e
 
 
 @bp.route("/marks/<int:mark_id>")
-@any_role
+@mark_readers
 def mark(mark_id: int):
     """A mark: its target, values, status, who and when, workflow buttons, thread, history."""
     return _mark_page(mark_id)
