@@ -68,8 +68,12 @@ _segments = LruCache(SEGMENTS_KEPT)
 _term_sets = LruCache(SEGMENTS_KEPT)
 
 
-class QueryTooExpensive(ValueError):
-    """A query that would cost more than its budget (time, or terms a prefix stands for)."""
+class QueryError(ValueError):
+    """A query that cannot be read; the message is for the user."""
+
+
+class QueryTooExpensive(QueryError):
+    """A query that would cost more than its budget (time, words, or terms a prefix stands for)."""
 
 
 class Deadline:

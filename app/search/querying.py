@@ -20,7 +20,8 @@ from whoosh import qparser, query as wq
 from app.search import facets as facet_arrays
 from app.search import spelling, synonyms
 from app.search.analysis import fold_token, fold_vietnamese, protect_codes, tokenize
-from app.search.engine import NO_DEADLINE, Deadline, Engine, QueryTooExpensive, positive_terms, text_of
+from app.search.engine import (NO_DEADLINE, Deadline, Engine, QueryError, QueryTooExpensive, positive_terms,
+                               text_of)
 from app.search.lru import LruCache
 from app.search.synonyms import Alternative
 
@@ -56,10 +57,6 @@ how to do does can i a an the of for in on my me what which where when is are ge
 with and by at from please
 ขอ อย่างไร ทำ ต้อง อะไร บ้าง ที่ ไหน การ ใช้ ของ และ ใน ได้ ไหม
 """.split())
-
-
-class QueryError(ValueError):
-    """A query that cannot be read; the message is for the user."""
 
 
 __all__ = ["QueryError", "QueryTooExpensive", "SearchRequest", "SearchOutcome", "parse", "run"]
@@ -174,7 +171,7 @@ def parse(schema, text: str) -> ParsedQuery:
         return ParsedQuery(wq.Every(), wq.Every(), [])
     words = [token for token in dict.fromkeys(tokenize(text, subwords=False)) if token not in ("and", "or", "not")]
     if len(words) > MAX_WORDS:
-        raise QueryError("too many words")
+        raise QueryTooExpensive("too many words")
     match = _parse_text(schema, text)
     if match is wq.NullQuery:
         raise QueryError("empty")
