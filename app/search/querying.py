@@ -1,9 +1,16 @@
 """Running a search: parse, match, facet, rank a page, and build snippets.
 
-Query syntax (Whoosh's): all words must match by default; "a phrase"; OR; NOT; prefix*;
-field:value for the fields code, agency, sector, level, kind, status. Vietnamese words
-match with or without diacritics (the folded field), exact diacritics rank higher (the exact
-fields carry larger boosts); English words match stemmed through the translations.
+Query syntax (Whoosh's): "a phrase"; +word; OR; NOT; prefix*; field:value for the fields
+code, agency, sector, level, kind, status. Vietnamese words match with or without diacritics
+(the folded field), exact diacritics rank higher (the exact fields carry larger boosts);
+English words match stemmed through the translations.
+
+The plain words (those without an operator) are planned one by one (``plan_words``): each is
+satisfied by its own postings, by the alternatives (synonyms, glossary) that span it, and,
+when the query finds little, by corrections of a word the index does not know. Procedures
+holding every word are listed first; when they are few, those holding most of the words follow
+(``_tiers``), scored lower by the share of words they hold. Operators are always required, and
+a query with OR or brackets runs exactly as written.
 """
 from __future__ import annotations
 
