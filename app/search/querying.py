@@ -55,6 +55,7 @@ MOST = 0.5
 RARE = 1
 RARE_RATIO = 5
 TYPO_WEIGHT = 0.6
+TIER_GAP = 1e15  # above any score, code rank or date: the every-word tier sorts first
 FILLER_WEIGHT = 0.15
 # Question words and filler: they count little, and a procedure need not hold them.
 FILLER_WORDS = frozenset("""
@@ -448,7 +449,10 @@ def run(searcher, key, extras: dict, request: SearchRequest, review=None, budget
                 scores = np.where(tier == 1, scores * share * share, scores)
             keys = -scores
         # Every word first; then the sort (highest score, code, newest); equal ones by code.
-        order = np.lexsort((engine.code_rank[allowed], keys, tier))[:stop]
+        # Only the first ``stop`` are sorted: a partition finds them in linear time.
+        primary = keys.astype(np.float64) + tier.astype(np.float64) * TIER_GAP
+        top = np.argpartition(primary, stop - 1)[:stop] if stop < len(allowed) else np.arange(len(allowed))
+        order = top[np.lexsort((engine.code_rank[allowed[top]], primary[top]))]
         for index in order[start:stop]:
             doc = int(allowed[index])
             hits.append(Hit(int(engine.pid[doc]), engine.codes[doc], float(scores[index])))
