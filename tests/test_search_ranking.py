@@ -21,6 +21,13 @@ def demo(app):
     store.searchers.clear()
 
 
+@pytest.fixture
+def leased(demo):
+    """(searcher, key, extras) of the current generation, held for the test."""
+    with services._searcher() as found:
+        yield found
+
+
 def page(text, **kwargs):
     return services.search(SearchRequest(text=text, **kwargs))
 
@@ -69,8 +76,8 @@ def test_did_you_mean_prefers_the_word_that_stands_next_to_its_neighbour(demo):
     assert page("dang ky ket hone", literal=True).suggestion == "dang ky ket hon"
 
 
-def test_a_correction_costs_little(demo):
-    searcher, _key, extras = services._searcher()
+def test_a_correction_costs_little(leased):
+    searcher, _key, extras = leased
     eng = querying.engine_for(searcher, extras)
     stem = querying._stem(searcher.schema)
     spelling.corrections(eng, "hno", stem, "ket")  # term sets built once per segment
@@ -82,8 +89,8 @@ def test_a_correction_costs_little(demo):
     assert per_word < 0.05, per_word  # a hang guard; bench/search_bench.py measures the figure
 
 
-def test_alternatives_satisfy_the_words_they_span_below_exact_matches(demo):
-    searcher, _key, extras = services._searcher()
+def test_alternatives_satisfy_the_words_they_span_below_exact_matches(leased):
+    searcher, _key, extras = leased
     eng = querying.engine_for(searcher, extras)
     words = tuple(tokenize("bằng lái", subwords=False))
     plain = querying.plan_words(eng, searcher.schema, words, [], correct=False)
@@ -143,8 +150,8 @@ def test_query_cost_bounds_give_a_friendly_message(demo, client, make_user, logi
     assert response.status_code == 200 and "would take too long" in response.get_data(as_text=True)
 
 
-def test_time_budget_is_checked_inside_the_engine(demo):
-    searcher, key, extras = services._searcher()
+def test_time_budget_is_checked_inside_the_engine(leased):
+    searcher, key, extras = leased
     querying.cache.clear()
     with pytest.raises(engine.QueryTooExpensive):
         querying.run(searcher, key, extras, SearchRequest(text="đăng ký kết hôn"), budget=-1.0)
@@ -170,8 +177,8 @@ def _pid(code):
 
 
 def _schema():
-    searcher, _key, _extras = services._searcher()
-    return searcher.schema
+    from app.search.schema import build_schema
+    return build_schema()
 
 
 def _phrases(node):

@@ -10,30 +10,19 @@ behind them:
   ``matching_ids`` gives every procedure a request lists, without ranking;
 * ``indexed_statuses`` and ``document_count`` say what the index holds (for ``check`` and
   the admin page).
+
+The reading functions take the (searcher, key, extras) that ``services`` leases from the store
+for the length of a request (the store keeps a generation open while a lease holds it).
 """
 from __future__ import annotations
 
 import numpy as np
-from flask import current_app
-
-from app.search import indexer, querying, store, synonyms
+from app.search import indexer, querying, synonyms
 from app.search import facets as facet_arrays
 from app.search.engine import text_of
 from app.search.querying import SearchOutcome, SearchRequest
 
 __all__ = ["apply_pending", "rebuild", "query", "matching_ids", "indexed_statuses", "document_count"]
-
-
-def _folder() -> str:
-    return current_app.config["SEARCH_INDEX_DIR"]
-
-
-def _searcher():
-    searcher, key, extras = store.searchers.get(_folder())
-    if searcher is None:
-        indexer.ensure_index()
-        searcher, key, extras = store.searchers.get(_folder())
-    return searcher, key, extras
 
 
 def apply_pending() -> int:
@@ -46,17 +35,18 @@ def rebuild(progress=None) -> dict:
     return indexer.rebuild(progress=progress)
 
 
-def query(request: SearchRequest, review=None) -> SearchOutcome:
-    """Hits of one page, the total, facet counts (over what is listed) and snippet terms.
-    ``review`` is (fingerprint, states, {procedure id: state index}) for the review facet."""
-    searcher, key, extras = _searcher()
+def query(leased, request: SearchRequest, review=None) -> SearchOutcome:
+    """Hits of one page, the total, facet counts (over what is listed) and snippet terms, from
+    a leased (searcher, key, extras). ``review`` is (fingerprint, states, {procedure id: state
+    index}) for the review facet."""
+    searcher, key, extras = leased
     return querying.run(searcher, key, extras, request, review=review)
 
 
-def matching_ids(request: SearchRequest, review=None) -> list[int]:
+def matching_ids(leased, request: SearchRequest, review=None) -> list[int]:
     """Every procedure id a request lists (all words, or most of them, as the page shows),
     filters applied, in code order; ``review`` as for ``query`` (needed only to filter by it)."""
-    searcher, _key, extras = _searcher()
+    searcher, _key, extras = leased
     parsed = querying.parse(searcher.schema, request.text)
     engine = querying.engine_for(searcher, extras)
     arrays = querying.facets_with_review(engine, review)
@@ -68,17 +58,15 @@ def matching_ids(request: SearchRequest, review=None) -> list[int]:
     return [int(engine.pid[allowed[index]]) for index in order]
 
 
-def indexed_statuses() -> dict[int, str]:
+def indexed_statuses(leased) -> dict[int, str]:
     """{procedure id: status} of every live document of the index."""
-    searcher, _key, _extras = _searcher()
-    reader = searcher.reader()
-    statuses = list(reader.column_reader("status"))
+    reader = leased[0].reader()
+    statuses = list(reader.column_reader("status")) if reader.doc_count_all() else []
     found: dict[int, str] = {}
     for docnum, stored in reader.iter_docs():
         found[int(stored["id"])] = text_of(statuses[docnum]) if docnum < len(statuses) else ""
     return found
 
 
-def document_count() -> int:
-    searcher, _key, _extras = _searcher()
-    return searcher.doc_count()
+def document_count(leased) -> int:
+    return leased[0].doc_count()
