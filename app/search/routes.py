@@ -26,7 +26,7 @@ def _request_from_args(args) -> services.SearchRequest:
     sort = args.get("sort", "relevance")
     return services.SearchRequest(text=(args.get("q") or "").strip(), filters=filters,
                                   sort=sort if sort in ("relevance", "code", "newest") else "relevance",
-                                  page=page, per_page=20)
+                                  page=page, per_page=20, literal=args.get("exact") == "1")
 
 
 @bp.route("/search")
@@ -36,6 +36,9 @@ def index():
     results, message = None, None
     try:
         results = services.search(search_request)
+    except services.QueryTooExpensive:
+        message = _("This search would take too long. Use fewer words, a shorter distance after a phrase (~), "
+                    "or more letters before *.")
     except services.QueryError:
         message = _("This search could not be read. Check quotes and brackets, or search for plain words.")
     except services.IndexUnavailable as exc:
