@@ -1,0 +1,30 @@
+"""The synonym lists admins maintain, and the number every change raises."""
+from __future__ import annotations
+
+from sqlalchemy import String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+
+
+class SynonymEntry(db.Model):
+    """One entry of a language's list, as a line of the list format (``synonym_format``)."""
+
+    __tablename__ = "search_synonym"
+    __table_args__ = (UniqueConstraint("lang", "position", name="uq_search_synonym_lang_position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lang: Mapped[str] = mapped_column(String(8))
+    position: Mapped[int] = mapped_column()  # order within the language's list
+    line: Mapped[str] = mapped_column(Text)
+
+
+class SynonymRevision(db.Model):
+    """One row, raised by every change of the lists in the same transaction: each process keeps
+    its compiled lists under this number and reads them again only when it moved. No row: the
+    lists were never stored, and the starter set shipped with the app applies."""
+
+    __tablename__ = "search_synonym_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(default=0)
