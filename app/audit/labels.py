@@ -15,4 +15,6 @@ OBJECT_TYPE = {
     # TRANSLATORS: a file written from the review data (plan, archive).
     "export": lazy_pgettext("audited object", "export"),
     "bulk_mark": lazy_pgettext("audited object", "bulk marking"),
+    # TRANSLATORS: the list of search synonyms of one language (the object id is the language code).
+    "search_synonyms": lazy_pgettext("audited object", "search synonyms"),
 }

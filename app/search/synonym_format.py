@@ -45,7 +45,7 @@ class Entry:
     lang: str
     terms: tuple[str, ...]
     targets: tuple[str, ...] | None = None
-    line: int = 0
+    line: int = field(default=0, compare=False)  # where it was read; not part of its meaning
 
     @property
     def one_way(self) -> bool:

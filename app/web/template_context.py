@@ -28,6 +28,8 @@ NAVIGATION = (
     ("admin.imports", _l("Imports"), {"admin"}),
     ("admin.users", _l("Users"), {"admin"}),
     ("search.admin", _l("Search index"), {"admin"}),
+    # TRANSLATORS: navigation: the admin page of the synonyms and abbreviations search knows.
+    ("search.synonyms", _l("Search synonyms"), {"admin"}),
     ("admin.audit_log", _l("Audit log"), {"admin"}),
 )
 
