@@ -1,16 +1,19 @@
 """Admin pages: users, imports with progress, batch publication, the audit log."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.admin import jobs
 from app.admin.forms import ImportForm, UserCreateForm, UserEditForm
 from app.admin.services import save_upload, start_import_job
+from app.audit import presenters as audit_presenters
 from app.audit import services as audit
+from app.audit.labels import action_label, object_label
 from app.auth import services as accounts
 from app.auth.access import roles_required
 from app.auth.models import User
@@ -144,9 +147,35 @@ def publish_batch(batch_id: int):
 @bp.route("/audit")
 @admin_only
 def audit_log():
-    page = max(1, request.args.get("page", 1, type=int))
-    action = request.args.get("action") or None
-    entries = audit.recent(limit=50, offset=(page - 1) * 50, action=action)
-    actions = db.session.scalars(select(audit.AuditEntry.action).distinct().order_by(audit.AuditEntry.action))
-    return render_page("admin/audit.html", "admin/_audit_rows.html", entries=entries, page=page,
-                       action=action, actions=list(actions))
+    chosen = audit.AuditFilter(
+        action=_choice(request.args.get("action")), object_type=_choice(request.args.get("object_type")),
+        actor=_choice(request.args.get("actor")), object_id=_choice(request.args.get("object_id")),
+        since=_day(request.args.get("since")), until=_day(request.args.get("until")),
+        zone=current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    page = audit.search(chosen, page=_page_number(request.args.get("page")))
+    options = {name: audit.distinct_values(name) for name in ("action", "object_type", "actor")}
+    return render_page("admin/audit.html", "admin/_audit_rows.html", page=page, chosen=chosen,
+                       rows=[audit_presenters.present(entry) for entry in page.entries],
+                       actions=sorted(((code, action_label(code)) for code in options["action"]),
+                                      key=lambda pair: pair[1].casefold()),
+                       object_types=[(code, object_label(code)) for code in options["object_type"]],
+                       actors=options["actor"])
+
+
+def _choice(value: str | None) -> str:
+    """A filter value from the query string: bounded, printable, or nothing."""
+    value = (value or "").strip()
+    if len(value) > 120 or any(ord(ch) < 32 for ch in value):
+        return ""
+    return value
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat((value or "").strip()) if value else None
+    except ValueError:
+        return None
+
+
+def _page_number(value: str | None) -> int:
+    return int(value) if value and value.isdigit() and len(value) < 7 else 1

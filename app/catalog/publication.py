@@ -77,8 +77,9 @@ def _targets(condition) -> list[_Target]:
     return [_Target(*row) for row in rows]
 
 
-def _apply(targets: list[tuple[_Target, str]], actor, message: str = "") -> int:
-    """Make each target's version public with its status; outbox and audit rows included."""
+def _apply(targets: list[tuple[_Target, str]], actor, message: str = "", batch_id: int | None = None) -> int:
+    """Make each target's version public with its status; outbox and audit rows included
+    (the audit rows name the import batch when the versions came from one)."""
     if not targets:
         return 0
     db.session.flush()
@@ -107,7 +108,8 @@ def _apply(targets: list[tuple[_Target, str]], actor, message: str = "") -> int:
     audit.record_many(actor, [
         {"action": "procedure." + change, "object_type": "procedure", "object_id": t.code,
          "old": {"status": t.old_status, "version": t.old_number},
-         "new": {"status": status, "version": t.number}, "message": message}
+         "new": {"status": status, "version": t.number, **({"batch": batch_id} if batch_id else {})},
+         "message": message}
         for (t, status), change in zip(targets, changes)
     ])
     # Rows changed behind the ORM's back: make loaded objects read them again.
@@ -116,7 +118,7 @@ def _apply(targets: list[tuple[_Target, str]], actor, message: str = "") -> int:
     return len(targets)
 
 
-def publish_versions(version_ids: Iterable[int], actor, *, message: str = "") -> int:
+def publish_versions(version_ids: Iterable[int], actor, *, batch_id: int | None = None) -> int:
     """Publish versions, each with the status its import line gave; return how many changed.
 
     A line whose status is ``draft`` stays a draft.
@@ -125,7 +127,8 @@ def publish_versions(version_ids: Iterable[int], actor, *, message: str = "") ->
     targets = []
     for start in range(0, len(ids), 5000):
         targets.extend(_targets(V.c.id.in_(ids[start:start + 5000])))
-    return _apply([(t, t.intended_status) for t in targets if t.intended_status != "draft"], actor, message)
+    return _apply([(t, t.intended_status) for t in targets if t.intended_status != "draft"], actor,
+                  batch_id=batch_id)
 
 
 def publish_procedure(procedure: Procedure, actor) -> None:
@@ -167,7 +170,7 @@ def publish_batch(batch: ImportBatch, actor) -> int:
     if batch.published_at is not None:
         raise PublicationError(_("batch %(id)s was already published", id=batch.id))
     batch_id = batch.id
-    count = publish_versions(waiting_versions(batch), actor, message=f"batch {batch_id}")
+    count = publish_versions(waiting_versions(batch), actor, batch_id=batch_id)
     batch = db.session.get(ImportBatch, batch_id)
     batch.published_at = utcnow()
     batch.published_by_id = getattr(actor, "id", None)
