@@ -49,6 +49,10 @@ ACTION = {
     "assignment.deleted": lazy_pgettext("audit action", "Assignment removed"),
     "export.created": lazy_pgettext("audit action", "Export written"),
     "review_setting.changed": lazy_pgettext("audit action", "Review setting changed"),
+    "search.synonyms_saved": lazy_pgettext("audit action", "Search synonyms saved"),
+    "search.synonyms_imported": lazy_pgettext("audit action", "Search synonyms imported"),
+    # TRANSLATORS: the synonym lists shipped with the app were stored at the first start.
+    "search.synonyms_starter_loaded": lazy_pgettext("audit action", "Starter search synonyms stored"),
 }
 
 # Names of the keys that the before/after values hold.
@@ -107,6 +111,10 @@ FIELD = {
     "new_procedures": lazy_pgettext("audited field", "new procedures"),
     "new_versions": lazy_pgettext("audited field", "new versions"),
     "batch": lazy_pgettext("audited field", "import batch"),
+    # TRANSLATORS: lines of a synonym list added, removed, and how many it holds now.
+    "added": lazy_pgettext("audited field", "lines added"),
+    "removed": lazy_pgettext("audited field", "lines removed"),
+    "entries": lazy_pgettext("audited field", "entries"),
 }
 
 
