@@ -354,3 +354,22 @@ def test_page_is_for_admins_and_posts_need_the_csrf_token(app, client, users, lo
     refused = client.post("/admin/search/synonyms", data={"lang": "en", "text": "a, b\n"}, csrf=False)
     assert refused.status_code == 400
     assert synonym_lists.revision() is None
+
+
+# --------------------------------------------------------------------------- translations in the index
+
+
+def test_every_translated_title_and_summary_goes_through_every_fitting_analysis():
+    from app.search.documents import build_parts
+    from helpers import record
+
+    thai = {**record("2.400001"), "lang": "th", "title": "การขอรับใบอนุญาตประกอบกิจการโรงงาน",
+            "translations": {"vi": {"title": "Cấp giấy phép hoạt động nhà máy", "summary": "Người lập nhà máy nộp đơn"},
+                             "en": {"title": "Factory operation licence", "summary": "Founders of a factory apply"}}}
+    _columns, parts = build_parts(1, "2.400001", "published", None, thai)
+    for text in ("Cấp giấy phép hoạt động nhà máy", "Factory operation licence"):
+        assert text in parts.titles
+        assert any(text in part for part in parts.body) and any(text in part for part in parts.pairs)
+    for text in ("Người lập nhà máy nộp đơn", "Founders of a factory apply"):
+        assert any(text in part for part in parts.body) and any(text in part for part in parts.pairs)
+    assert parts.english == ["Factory operation licence Founders of a factory apply"]
