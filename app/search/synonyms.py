@@ -51,7 +51,9 @@ class Alternative:
     source: str  # "synonym" or "glossary"
 
 
-_Target = tuple[tuple[str, ...], float, str, int]  # words, weight, source, order of the entry
+# The alternatives of a key: one tuple shared by every term of an entry (an entry of n terms
+# costs n keys, not n * n alternatives), its weight and source, and the entry's order.
+_Target = tuple[tuple[tuple[str, ...], ...], float, str, int]
 
 
 @dataclass
@@ -64,27 +66,27 @@ class Table:
     longest: int = 1
     order: int = 0
 
-    def add(self, lang: str, term: str, targets: Iterable[str], weight: float, source: str) -> None:
-        key = _words(term)
-        found = [(_words(target), weight, source, self.order) for target in targets]
-        found = [item for item in found if item[0] and item[0] != key]
-        if not key or not found:
+    def add(self, lang: str, terms: Iterable[str], targets: Iterable[str], weight: float, source: str) -> None:
+        """Each of ``terms`` (of language ``lang``) also finds each of ``targets`` but itself."""
+        found = tuple(words for words in dict.fromkeys(_words(target) for target in targets) if words)
+        if not found:
             return
         self.order += 1
-        self.longest = max(self.longest, len(key))
-        self.exact.setdefault(key, []).extend(found)
-        if lang == "vi":
-            self.folded.setdefault(tuple(fold_vietnamese(w) for w in key), []).extend(found)
-        elif lang == "en":
-            self.stemmed.setdefault(tuple(stem(w) for w in key), []).extend(found)
+        target: _Target = (found, weight, source, self.order)
+        for term in terms:
+            key = _words(term)
+            if not key:
+                continue
+            self.longest = max(self.longest, len(key))
+            self.exact.setdefault(key, []).append(target)
+            if lang == "vi":
+                self.folded.setdefault(tuple(fold_vietnamese(w) for w in key), []).append(target)
+            elif lang == "en":
+                self.stemmed.setdefault(tuple(stem(w) for w in key), []).append(target)
 
     def add_entry(self, entry: fmt.Entry, weight: float = SYNONYM_WEIGHT, source: str = "synonym") -> None:
-        if entry.targets is not None:
-            for term in entry.terms:
-                self.add(entry.lang, term, entry.targets, weight, source)
-        else:
-            for term in entry.terms:
-                self.add(entry.lang, term, [other for other in entry.terms if other != term], weight, source)
+        targets = entry.targets if entry.targets is not None else entry.terms
+        self.add(entry.lang, entry.terms, targets, weight, source)
 
     def find(self, words: Sequence[str]) -> list[Alternative]:
         """Every alternative for every span of ``words``, best first, not yet bounded."""
@@ -100,13 +102,15 @@ class Table:
                 if span_folded == span:  # typed without diacritics
                     candidates += [(target, UNACCENTED_FACTOR) for target in self.folded.get(span_folded, ())]
                 candidates += [(target, 1.0) for target in self.stemmed.get(tuple(stems[start:end]), ())]
-                for (alt, weight, source, order), factor in candidates:
-                    if alt == span or tuple(fold_vietnamese(w) for w in alt) == span_folded:
-                        continue
-                    key = (start, end, alt)
+                for (found, weight, source, order), factor in candidates:
                     value = (round(weight * factor, 4), source, order)
-                    if key not in best or value[0] > best[key][0]:
-                        best[key] = value
+                    for alt in found:
+                        # The span itself, or the same words with other marks: nothing to add.
+                        if alt == span or tuple(fold_vietnamese(w) for w in alt) == span_folded:
+                            continue
+                        key = (start, end, alt)
+                        if key not in best or value[0] > best[key][0]:
+                            best[key] = value
         ranked = sorted(best.items(), key=lambda item: (item[0][0] - item[0][1], -item[1][0],
                                                          item[1][1] != "synonym", item[1][2]))
         return [Alternative(start, end, alt, weight, source) for (start, end, alt), (weight, source, _o) in ranked]
@@ -144,8 +148,7 @@ def compile_lists(lists: dict[str, Sequence[fmt.Entry]]) -> Table:
     for concept in glossary.concepts():
         for lang, terms in concept.items():
             others = [term for other, other_terms in concept.items() if other != lang for term in other_terms]
-            for term in terms:
-                table.add(lang, term, others, GLOSSARY_WEIGHT, "glossary")
+            table.add(lang, terms, others, GLOSSARY_WEIGHT, "glossary")
     return table
 
 
