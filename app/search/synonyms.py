@@ -36,7 +36,7 @@ GLOSSARY_WEIGHT = 0.5  # below synonyms: a translation of a term is a looser mat
 UNACCENTED_FACTOR = 0.9  # a span typed without diacritics matched a term's folded form
 MAX_QUERY_WORDS = 32  # words after these get no alternatives
 MAX_PER_WORD = 6  # alternatives covering any one word
-MAX_ALTERNATIVES = 24  # per query
+MAX_ALTERNATIVES = 16  # per query (querying takes no more either)
 CHECK_INTERVAL = 1.0  # seconds between looks at the revision number, per process
 
 
