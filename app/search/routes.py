@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.admin import jobs
@@ -93,7 +92,6 @@ def progress():
 
 
 SYNONYM_LANGUAGES = {"vi": "Tiếng Việt", "th": "ไทย", "en": "English"}
-MAX_SYNONYM_TEXT = 1_000_000  # characters: far above the largest list the limits allow
 MAX_TRY_LENGTH = 200
 
 
@@ -116,9 +114,6 @@ def synonyms():
         except ValueError:
             expected = None
         try:
-            if len(text) > MAX_SYNONYM_TEXT:
-                raise synonym_lists.SynonymListError([synonym_format.Problem(1, _l(
-                    "the list is longer than %(max)s characters", max=MAX_SYNONYM_TEXT))])
             result = synonym_lists.save_language(lang, text, current_user, expected_revision=expected)
         except synonym_lists.SynonymListError as exc:
             db.session.rollback()

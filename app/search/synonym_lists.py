@@ -18,6 +18,7 @@ from app.search.models import SynonymEntry, SynonymRevision
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 STARTER_FILE = DATA_DIR / "synonyms.txt"
+MAX_TEXT_CHARS = 4_000_000  # read no further; real lists are a few hundred kilobytes at most
 EXPORT_HEADER = """Search synonyms, one entry per line ("#" starts a comment).
 [vi], [th], [en] start the list of a language.
   a, b, c       both ways: each term also finds the others
@@ -82,6 +83,8 @@ def save_language(lang: str, text: str, actor, expected_revision: int | None = N
     """Replace one language's list with ``text`` (entries only, no ``[lang]`` heading)."""
     if lang not in fmt.LANGUAGES:
         raise ValueError(f"unknown language {lang!r}")
+    if len(text) > MAX_TEXT_CHARS:
+        raise SynonymListError([fmt.Problem(1, _l("the list is longer than %(max)s characters", max=MAX_TEXT_CHARS))])
     parsed = fmt.parse(text, language=lang)
     if parsed.problems:
         raise SynonymListError(parsed.problems)
@@ -90,6 +93,8 @@ def save_language(lang: str, text: str, actor, expected_revision: int | None = N
 
 def import_text(text: str, actor) -> SaveResult:
     """Replace the lists of the languages that ``text`` (the file format) has sections for."""
+    if len(text) > MAX_TEXT_CHARS:
+        raise SynonymListError([fmt.Problem(1, _l("the list is longer than %(max)s characters", max=MAX_TEXT_CHARS))])
     parsed = fmt.parse(text)
     if parsed.problems:
         raise SynonymListError(parsed.problems)
