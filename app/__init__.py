@@ -5,7 +5,8 @@ import logging
 from pathlib import Path
 
 import flask_babel
-from flask import Flask
+from flask import Flask, request
+from flask_login import current_user
 
 from app.config import PROJECT_ROOT, load_config
 from app.extensions import babel, csrf, db, htmx, login_manager, migrate
@@ -23,9 +24,15 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(Path(app.instance_path)))
     if config:
         app.config.update(config)
+    # The remember cookie is as secure as the session cookie unless set on its own.
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     _init_extensions(app)
+    from app.web import params
+
+    # Before the routes are added: their <int:...> parts take the bounded converter.
+    params.register_converters(app)
     _register_blueprints(app)
     _register_cli(app)
     _register_web(app)
@@ -39,6 +46,10 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    # Translations are escaped when rendered: a catalog cannot add markup to a page.
+    from app.i18n import markup
+
+    markup.install(app)
     # {% trans %} blocks render with their whitespace trimmed, as babel.cfg extracts them.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     # Flask-Babel keeps the chosen locale on ``g``, which lives as long as the app context; a
@@ -64,7 +75,9 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+        from app.auth.services import user_for_session
+
+        return user_for_session(user_id)
 
     # Import every model so that metadata (and Alembic) see all tables.
     import app.audit.models  # noqa: F401
@@ -119,9 +132,10 @@ def _register_cli(app: Flask) -> None:
 
 def _register_web(app: Flask) -> None:
     from app.auth.access import enforce_access_policy
-    from app.web import errors, filters, template_context
+    from app.web import errors, filters, params, template_context
 
     app.before_request(enforce_access_policy)
+    params.register_checks(app)
     if app.config["SEARCH_INDEXER"] == "thread":
         from app.search.indexer import runner
 
@@ -141,6 +155,13 @@ def _register_web(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'",
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
         )
+        if app.config["SESSION_COOKIE_SECURE"]:
+            # Only when the app is served over HTTPS (SESSION_COOKIE_SECURE says so).
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if request.endpoint != "static" and current_user.is_authenticated:
+            # Signed-in pages hold review data: no copy in the browser's or a proxy's cache.
+            response.headers["Cache-Control"] = "no-store"
+            response.headers.pop("Expires", None)
         return response

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -72,5 +73,11 @@ def load_config(instance_dir: Path | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") in ("1", "true", "yes"),
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=_int_env("REMEMBER_DAYS", 14)),
+        # Sign-in throttling (app/auth/throttle.py), counted in the database for every worker.
+        "LOGIN_MAX_FAILURES": _int_env("LOGIN_MAX_FAILURES", 5),
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": _int_env("LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
+        "LOGIN_THROTTLE_MINUTES": _int_env("LOGIN_THROTTLE_MINUTES", 15),
         "WTF_CSRF_TIME_LIMIT": None,
     }

@@ -43,8 +43,8 @@ EXPECTED = {
     "i18n.editor_download": TRANSLATORS,
     # review: marks on the procedure page, a mark's page, conflicts
     "review.new_mark": frozenset({"reviewer", "admin"}),
-    "review.block": ANY,
-    "review.mark": ANY,
+    "review.block": frozenset({"reviewer", "lead", "admin"}),
+    "review.mark": frozenset({"reviewer", "lead", "admin"}),
     "review.update": frozenset({"reviewer", "admin"}),
     "review.propose": frozenset({"reviewer", "admin"}),
     "review.withdraw": frozenset({"reviewer", "admin"}),

@@ -254,7 +254,8 @@ def test_mark_page_shows_target_values_people_and_history(catalog, people, as_us
     assert "<del>Draft</del> → <ins>Proposed</ins>" in history
     # A lead sees the decision form, not the author's buttons.
     assert 'class="step-form step-decide"' in page and "step-withdraw" not in page and "mark-edit" not in page
-    assert as_user(people["tran"]).get(f"/marks/{mark.id}").status_code == 200
+    # A translator without a reviewing role does not read marks (issue 11 §10).
+    assert as_user(people["tran"]).get(f"/marks/{mark.id}").status_code == 403
     assert as_user(people["rita"]).get("/marks/999").status_code == 404
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -30,12 +30,23 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        user = services.authenticate(form.username.data, form.password.data)
-        if user is None:
+        try:
+            user = services.sign_in(form.username.data, form.password.data, request.remote_addr or "")
+        except services.SignInThrottled as exc:
+            db.session.commit()
+            status = 429
+            form.password.errors.append(str(exc))
+        except services.AccountError as exc:
+            db.session.commit()
             status = 401
-            form.password.errors.append(_("Unknown username or wrong password."))
+            form.password.errors.append(str(exc))
         else:
             db.session.commit()
+            # A fresh session: nothing of the signed-out visitor's session is carried over.
+            locale = session.get("locale")
+            session.clear()
+            if locale:
+                session["locale"] = locale
             login_user(user, remember=form.remember.data)
             if user.must_change_password:
                 return redirect(url_for("auth.change_password"))
@@ -48,6 +59,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @any_role
 def logout():
+    """Sign out here and everywhere: the account's other sessions and remember cookies end too."""
+    services.end_sessions(current_user)
+    db.session.commit()
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
@@ -65,6 +79,9 @@ def change_password():
             form.new.errors.append(str(exc))
         else:
             db.session.commit()
+            # The other sessions ended with the old version; this one continues with the new one.
+            login_user(current_user._get_current_object(), remember=bool(request.cookies.get(
+                current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))))
             flash(_("Your password was changed."), "success")
             return redirect(url_for("catalog.index"))
     return render_template("auth/change_password.html", form=form), status

@@ -1,8 +1,10 @@
 """Account operations shared by the web pages, the CLI and the tests."""
 from __future__ import annotations
 
+import hmac
 import secrets
 from collections.abc import Iterable
+from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -10,24 +12,34 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.audit import services as audit
+from app.auth import passwords, throttle
 from app.auth.models import ROLES, User, UserRole
 from app.extensions import db
 from app.timeutil import utcnow
 
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 
 
 class AccountError(ValueError):
     """A request about accounts that cannot be carried out; the message is for the user."""
 
 
+class SignInThrottled(AccountError):
+    """Too many failed sign-ins for this account or from this address."""
+
+    def __init__(self, minutes: int):
+        super().__init__(_("Too many failed sign-ins. Try again in %(minutes)s minutes.", minutes=minutes))
+        self.minutes = minutes
+
+
 def _hash(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
-def check_password_rules(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(_("The password must have at least %(count)s characters.", count=MIN_PASSWORD_LENGTH))
+def check_password_rules(password: str, username: str = "") -> None:
+    problem = passwords.problem(password, username)
+    if problem:
+        raise AccountError(problem)
 
 
 def _clean_roles(roles: Iterable[str]) -> list[str]:
@@ -50,7 +62,7 @@ def create_user(username: str, password: str, roles: Iterable[str], *, actor=Non
         raise AccountError(_("A username must be 1 to 80 characters without spaces."))
     if get_by_username(username) is not None:
         raise AccountError(_("The username %(name)s is taken.", name=username))
-    check_password_rules(password)
+    check_password_rules(password, username)
     roles = _clean_roles(roles)
     user = User(username=username, display_name=display_name.strip(), password_hash=_hash(password),
                 must_change_password=must_change_password,
@@ -61,16 +73,57 @@ def create_user(username: str, password: str, roles: Iterable[str], *, actor=Non
     return user
 
 
+@cache
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_hex(16), method=method)
+
+
 def authenticate(username: str, password: str) -> User | None:
-    """Return the active user with these credentials, else None."""
+    """Return the active user with these credentials, else None.
+
+    Exactly one password hash is checked whatever the username, so the time taken does not tell
+    which usernames exist (an unknown or inactive account is checked against a dummy hash)."""
     user = get_by_username(username or "")
+    stored = user.password_hash if user is not None else _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"])
+    matches = check_password_hash(stored, password or "")
+    if user is None or not user.active or not matches:
+        return None
+    return user
+
+
+def sign_in(username: str, password: str, address: str) -> User:
+    """Authenticate with throttling and audit; the caller commits and starts the session.
+
+    Raises SignInThrottled while the account or address is locked, AccountError on bad credentials.
+    A success raises the account's session version: every earlier session of it ends."""
+    wait = throttle.wait_minutes(username, address)
+    if wait is not None:
+        audit.record(None, "user.login_throttled", "user", (username or "")[:80], message=address or "")
+        raise SignInThrottled(wait)
+    user = authenticate(username, password)
+    throttle.record(username, address, succeeded=user is not None)
     if user is None:
-        # Hash anyway so that timing does not tell which usernames exist.
-        check_password_hash(_hash("timing-equaliser"), password or "")
-        return None
-    if not user.active or not check_password_hash(user.password_hash, password or ""):
-        return None
+        audit.record(None, "user.login_failed", "user", (username or "")[:80], message=address or "")
+        raise AccountError(_("Unknown username or wrong password."))
     user.last_login_at = utcnow()
+    end_sessions(user)
+    audit.record(user, "user.login", "user", user.username, message=address or "")
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Every session and remember cookie made before this call stops working."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+def user_for_session(session_id: str) -> User | None:
+    """The user of a session's user id (``id:version``), if that version is still current."""
+    user_id, _sep, version = (session_id or "").partition(":")
+    if not user_id.isdigit() or not version.isdigit() or len(user_id) > 18:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not hmac.compare_digest(version, str(user.session_version)):
+        return None
     return user
 
 
@@ -79,9 +132,10 @@ def change_password(user: User, old_password: str, new_password: str) -> None:
         raise AccountError(_("The current password is not correct."))
     if old_password == new_password:
         raise AccountError(_("The new password must differ from the current one."))
-    check_password_rules(new_password)
+    check_password_rules(new_password, user.username)
     user.password_hash = _hash(new_password)
     user.must_change_password = False
+    end_sessions(user)
     audit.record(user, "user.password_changed", "user", user.username)
 
 
@@ -90,6 +144,7 @@ def reset_password(user: User, *, actor) -> str:
     password = generate_password()
     user.password_hash = _hash(password)
     user.must_change_password = True
+    end_sessions(user)
     audit.record(actor, "user.password_reset", "user", user.username)
     return password
 
@@ -106,6 +161,8 @@ def update_user(user: User, *, actor, roles: Iterable[str], active: bool, displa
         raise AccountError(_("At least one active admin must remain."))
     user.role_rows = [row for row in user.role_rows if row.role in roles]
     user.role_rows.extend(UserRole(role=role) for role in roles if role not in old["roles"])
+    if user.active and not active:
+        end_sessions(user)
     user.active = active
     user.display_name = display_name.strip()
     if translator_locales is not None:

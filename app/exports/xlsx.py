@@ -11,6 +11,10 @@ in the agency column, so filtering on an agency keeps them with its rows.
 Sheet "Summary": per agency the marks, the procedures and the saving, then a total and what
 the export was made of. The sheet names are fixed (not translated), so that formulas and
 macros that name them work in every language.
+
+Every text cell is written as text (``data_type`` "s"; a value a spreadsheet could take for a
+formula also with ``quotePrefix``): imported titles, agencies and reviewers' texts starting with
+``=`` never become formulas. The SUBTOTAL cells are the only formulas, made by :func:`_formula`.
 """
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from app.exports.cells import is_risky
 from app.exports.plan import AMOUNT_COLUMNS, COLUMN_KEYS, Plan, headers
 from app.web.filters import format_moment
 
@@ -59,7 +64,28 @@ def write_plan(plan: Plan, path: Path, *, exported_at: datetime,
 
 
 def _cell(sheet, value, *, bold=False, fill=None, number_format=None, alignment=None) -> WriteOnlyCell:
+    """A cell; a str value is always text, never a formula."""
     cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        # openpyxl would store a str starting with "=" as a formula.
+        cell.data_type = "s"
+        if is_risky(value):
+            cell.quotePrefix = True
+    return _style(cell, bold=bold, fill=fill, number_format=number_format, alignment=alignment)
+
+
+def _formula(sheet, formula: str, **style) -> WriteOnlyCell:
+    """One of the plan's own formulas (SUBTOTAL), never built from data."""
+    cell = WriteOnlyCell(sheet, value=formula)
+    assert cell.data_type == "f", formula
+    return _style(cell, **style)
+
+
+def _text_row(sheet, values) -> list:
+    return [_cell(sheet, value) if isinstance(value, str) else value for value in values]
+
+
+def _style(cell, *, bold=False, fill=None, number_format=None, alignment=None) -> WriteOnlyCell:
     if bold:
         cell.font = BOLD
     if fill is not None:
@@ -114,14 +140,14 @@ def _plan_sheet(workbook: Workbook, plan: Plan, progress) -> None:
         subtotal[0] = _cell(sheet, group.agency, bold=True, alignment=WRAP)
         subtotal[title_index] = _cell(sheet, _("Subtotal: %(agency)s", agency=group.agency), bold=True,
                                       alignment=WRAP)
-        subtotal[saving_index] = _cell(sheet, f"=SUBTOTAL(9,{saving}{first}:{saving}{row_number})", bold=True,
+        subtotal[saving_index] = _formula(sheet, f"=SUBTOTAL(9,{saving}{first}:{saving}{row_number})", bold=True,
                                        number_format=VND_FORMAT)
         sheet.append(subtotal)
         row_number += 1
     if plan.groups:
         total = [None] * width
         total[title_index] = _cell(sheet, _("Total"), bold=True)
-        total[saving_index] = _cell(sheet, f"=SUBTOTAL(9,{saving}2:{saving}{row_number})", bold=True,
+        total[saving_index] = _formula(sheet, f"=SUBTOTAL(9,{saving}2:{saving}{row_number})", bold=True,
                                     number_format=VND_FORMAT)
         sheet.append(total)
 
@@ -141,18 +167,18 @@ def _summary_sheet(workbook: Workbook, plan: Plan, exported_at: datetime) -> Non
                   _cell(sheet, plan.saving, bold=True, number_format=VND_FORMAT),
                   _cell(sheet, sum(group.without_figure for group in plan.groups), bold=True)])
     sheet.append([])
-    sheet.append([_("Exported"), format_moment(exported_at)])
-    sheet.append([_("Marks included"), plan_scope(plan)])
+    sheet.append(_text_row(sheet, [_("Exported"), format_moment(exported_at)]))
+    sheet.append(_text_row(sheet, [_("Marks included"), plan_scope(plan)]))
     if plan.agency_filter:
-        sheet.append([_("Agency filter"), plan.agency_filter])
+        sheet.append(_text_row(sheet, [_("Agency filter"), plan.agency_filter]))
     if plan.income_per_hour is None:
-        sheet.append([_("Income per hour (VND)"), _("not set: costs cannot be computed")])
+        sheet.append(_text_row(sheet, [_("Income per hour (VND)"), _("not set: costs cannot be computed")]))
     else:
-        sheet.append([_("Income per hour (VND)"),
-                      _cell(sheet, plan.income_per_hour, number_format=VND_FORMAT),
-                      _("set for %(year)s", year=plan.income_year) if plan.income_year else ""])
-    sheet.append([_("Savings are those of each mark applied alone; overlapping marks on one procedure "
-                    "can add up to more than their combined effect.")])
+        sheet.append(_text_row(sheet, [_("Income per hour (VND)"),
+                                       _cell(sheet, plan.income_per_hour, number_format=VND_FORMAT),
+                                       _("set for %(year)s", year=plan.income_year) if plan.income_year else ""]))
+    sheet.append(_text_row(sheet, [_("Savings are those of each mark applied alone; overlapping marks on one "
+                                     "procedure can add up to more than their combined effect.")]))
 
 
 def plan_scope(plan: Plan) -> str:

@@ -59,6 +59,12 @@ _FORMAT = re.compile(
 _TAG = re.compile(r"<\s*/?\s*[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?\s*>")
 # What a browser could start reading as markup: "<" followed by a letter, "/", "!" or "?".
 _MARKUP_START = re.compile(r"<\s*[A-Za-z/!?]")
+# Characters that end a quoted attribute value or start a tag or an entity. Jinja's i18n extension
+# marks a translation safe, so one more of these than the msgid has could change the page's markup
+# (break out of aria-label="..." and add attributes, for instance).
+MARKUP_CHARACTERS = "<>\"'&"
+# Attribute text that would make the browser (or htmx) act: event handlers, hx-*, data-*.
+_ACTIVE_ATTRIBUTE = re.compile(r"(?i)(?<![\w-])(?:hx-[\w:-]+|data-[\w:-]+|on[a-z]+)\s*=")
 
 
 # --- checks -------------------------------------------------------------------------------
@@ -135,6 +141,24 @@ def _format_problems(source: str, translation: str, label: str) -> list[str]:
         problems.append(f"{label}: HTML tag mismatch ({details})")
     elif _MARKUP_START.search(_TAG.sub("", translation)) and not _MARKUP_START.search(_TAG.sub("", source)):
         problems.append(f"{label}: an incomplete HTML tag (a translation may not add markup)")
+    problems.extend(f"{label}: {problem}" for problem in markup_problems(source, translation))
+    return problems
+
+
+def markup_problems(source: str, translation: str) -> list[str]:
+    """Text in a translation that could change the page's markup, in text or attribute position:
+    any of ``< > " ' &`` beyond what the msgid has (outside the msgid's own tags), and event-handler,
+    ``hx-`` or ``data-`` attribute text that the msgid does not have."""
+    problems: list[str] = []
+    source_text, text = _TAG.sub("", source), _TAG.sub("", translation)
+    extra = [ch for ch in MARKUP_CHARACTERS if text.count(ch) > source_text.count(ch)]
+    if extra:
+        problems.append("the character(s) " + " ".join(extra) + " are not in the source: a translation "
+                        "may not use them (they could change the page's markup; use “ ” for quotes)")
+    added = Counter(m.group(0).lower() for m in _ACTIVE_ATTRIBUTE.finditer(text)) - \
+        Counter(m.group(0).lower() for m in _ACTIVE_ATTRIBUTE.finditer(source_text))
+    if added:
+        problems.append("attribute text not in the source: " + ", ".join(sorted(added)))
     return problems
 
 
@@ -421,6 +445,6 @@ def make_pseudo(template_path: Path = TEMPLATE_FILE, directory: Path = TRANSLATI
 
 __all__ = [
     "Problem", "Stats", "check_all", "check_catalog", "check_entry", "compile_catalogs",
-    "extract", "html_tags", "make_pseudo", "placeholders", "pseudo_translate", "read_catalog",
+    "extract", "html_tags", "make_pseudo", "markup_problems", "placeholders", "pseudo_translate", "read_catalog",
     "read_checked", "stats", "update", "write_template",
 ]

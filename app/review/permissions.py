@@ -14,6 +14,14 @@ def _has(actor, *roles: str) -> bool:
     return actor is not None and getattr(actor, "is_active", False) and actor.has_role(*roles)
 
 
+REVIEWING_ROLES = ("reviewer", "lead", "admin")
+
+
+def can_read_marks(actor) -> bool:
+    """Marks, their rationale and threads are the review's: a translator alone does not read them."""
+    return _has(actor, *REVIEWING_ROLES)
+
+
 def can_create(actor) -> bool:
     return _has(actor, "reviewer", "admin")
 

@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_login import current_user
 
-from app.auth.access import any_role, roles_required
+from app.auth.access import roles_required
 from app.catalog import services as catalog
 from app.catalog.labels import CHANNEL, LEVEL, TIME_UNIT, duration_label
 from app.catalog.models import LEVELS, TIME_UNITS
@@ -39,6 +39,8 @@ from app.web.htmx import render_page, trigger_header, wants_fragment
 bp = Blueprint("review", __name__)
 
 markers = roles_required("reviewer", "admin")
+# Who reads marks (a translator alone does not: permissions.can_read_marks).
+mark_readers = roles_required(*permissions.REVIEWING_ROLES)
 deciders = roles_required("lead", "admin")
 discussants = roles_required("reviewer", "lead", "admin")
 
@@ -291,8 +293,9 @@ class ReviewPanel:
 def review_panel(procedure, version) -> ReviewPanel:
     active = (procedure.status == "published" and version is not None
               and version.id == procedure.current_version_id)
-    return ReviewPanel(procedure, version, services.page_marks(procedure, version), active,
-                       active and permissions.can_create(current_user))
+    marks = (services.page_marks(procedure, version) if permissions.can_read_marks(current_user)
+             else services.PageMarks({}, []))
+    return ReviewPanel(procedure, version, marks, active, active and permissions.can_create(current_user))
 
 
 @bp.app_context_processor
@@ -439,7 +442,7 @@ def _new_page(procedure, target: str, form: dict, status: int = 200):
 
 
 @bp.route("/procedures/<code>/marks/block")
-@any_role
+@mark_readers
 def block(code: str):
     """An element's review block as the procedure page shows it (the inline form's Cancel)."""
     procedure = _procedure_or_404(code)
@@ -524,7 +527,7 @@ def _mark_page(mark_id: int, status: int = 200, announce: str | None = None, **e
 
 
 @bp.route("/marks/<int:mark_id>")
-@any_role
+@mark_readers
 def mark(mark_id: int):
     """A mark: its target, values, status, who and when, workflow buttons, thread, history."""
     return _mark_page(mark_id)

@@ -7,7 +7,7 @@ row raised by every change. No revision row is written here: until the lists are
 Downgrade drops both tables.
 
 Revision ID: 5b7e2c41d9a3
-Revises: 3f1d2c9a7b10
+Revises: 5e2b7c1d9a40
 Create Date: 2026-12-07 21:30:00.000000
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5b7e2c41d9a3'
-down_revision = '3f1d2c9a7b10'
+down_revision = '5e2b7c1d9a40'
 branch_labels = None
 depends_on = None
 
