@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test browser-deps install migrate clean-index translations
+.PHONY: run serve test browser-deps install migrate clean-index translations
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ translations: $(STAMP)
 run: migrate translations
 	$(BIN)/flask bootstrap
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+# Production on one node (PostgreSQL; see README "Production"): gunicorn, a job worker, a search worker.
+serve: $(STAMP) translations
+	bin/serve
 
 # Browser tests drive Debian's chromium; Playwright never downloads a browser here.
 browser-deps:

@@ -8,7 +8,7 @@ import flask_babel
 from flask import Flask, request
 from flask_login import current_user
 
-from app.config import PROJECT_ROOT, load_config
+from app.config import PROJECT_ROOT, check_production, load_config
 from app.extensions import babel, csrf, db, htmx, login_manager, migrate
 
 
@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     # The remember cookie is as secure as the session cookie unless set on its own.
     app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
+    check_production(app.config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     _init_extensions(app)
@@ -55,10 +56,11 @@ def _init_extensions(app: Flask) -> None:
     # Flask-Babel keeps the chosen locale on ``g``, which lives as long as the app context; a
     # context that spans several requests (the test suite's) must not reuse an earlier choice.
     app.before_request(flask_babel.refresh)
-    # A translation saved by the catalog editor (in any worker process) shows on the next request.
-    from app.i18n.editor import refresh_if_changed
+    # A translation saved by the catalog editor (in any process, on any node) shows within
+    # CATALOG_CHECK_SECONDS.
+    from app.i18n.stored import refresh_if_changed
 
-    app.before_request(refresh_if_changed)
+    app.before_request(lambda: refresh_if_changed())
     if app.config.get("PSEUDO_LOCALE"):
         from app.i18n.catalogs import PSEUDO_LOCALE, po_path
 
@@ -81,6 +83,9 @@ def _init_extensions(app: Flask) -> None:
 
     # Import every model so that metadata (and Alembic) see all tables.
     import app.audit.models  # noqa: F401
+    import app.core.jobs  # noqa: F401
+    import app.core.storage  # noqa: F401  (the cleanup job)
+    import app.i18n.stored  # noqa: F401
     import app.catalog.models  # noqa: F401
     import app.review.models  # noqa: F401
     import app.queues.models  # noqa: F401
@@ -115,6 +120,7 @@ def _register_cli(app: Flask) -> None:
     from app.auth.cli import users_cli
     from app.catalog.cli import procedures_cli
     from app.cli import bootstrap_command
+    from app.core.cli import jobs_cli
     from app.exports.cli import export_command
     from app.i18n.cli import translate_cli
     from app.review.cli import review_cli
@@ -128,6 +134,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(procedures_cli)
     app.cli.add_command(bootstrap_command)
     app.cli.add_command(translate_cli)
+    app.cli.add_command(jobs_cli)
 
 
 def _register_web(app: Flask) -> None:
@@ -143,6 +150,12 @@ def _register_web(app: Flask) -> None:
         @app.before_request
         def start_indexer():
             runner.start(app, interval=app.config["SEARCH_INDEXER_INTERVAL"])
+    if app.config["JOB_RUNNER"] == "thread":
+        from app.core.jobs import runner as job_runner
+
+        @app.before_request
+        def start_job_runner():
+            job_runner.start(app, interval=app.config["JOB_RUNNER_INTERVAL"])
     errors.register(app)
     filters.register(app)
     template_context.register(app)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,6 +22,8 @@ def _secret_key(instance_dir: Path) -> str:
     from_env = os.environ.get("SECRET_KEY")
     if from_env:
         return from_env
+    if os.environ.get("APP_ENV") == "production":
+        return ""  # one key per machine would break sessions across nodes: refused at start
     key_file = instance_dir / "secret_key"
     if key_file.exists():
         return key_file.read_text(encoding="ascii").strip()
@@ -48,16 +51,31 @@ def load_config(instance_dir: Path | None = None) -> dict:
     instance_dir = Path(os.environ.get("INSTANCE_DIR") or instance_dir or DEFAULT_INSTANCE_DIR)
     instance_dir.mkdir(parents=True, exist_ok=True)
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'workbench.db'}"
+    production = os.environ.get("APP_ENV") == "production"
+    # Production has no default: a folder on one machine's disk is what it must not use.
+    storage_dir = os.environ.get("STORAGE_DIR") or ("" if production else str(instance_dir))
     return {
+        # production: refuse to start on unsafe settings (see ``check_production``).
+        "APP_ENV": os.environ.get("APP_ENV") or "development",
         "INSTANCE_DIR": str(instance_dir),
         "SECRET_KEY": _secret_key(instance_dir),
         "SQLALCHEMY_DATABASE_URI": database_url,
+        # A connection the database closed (restart, idle timeout, failover) is replaced before
+        # use instead of failing the request that drew it from the pool.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "STORAGE_DIR": storage_dir,
+        # thread: a thread of the web process runs the jobs (embedded default); external:
+        # `flask jobs worker` processes do; off: nobody (tests run them with jobs.drain).
+        "JOB_RUNNER": os.environ.get("JOB_RUNNER") or ("external" if production else "thread"),
+        "JOB_RUNNER_INTERVAL": float(os.environ.get("JOB_RUNNER_INTERVAL") or 0.5),
+        # Jobs enqueued for one node (per-node index work) are claimed by that node's workers.
+        "NODE_NAME": os.environ.get("NODE_NAME") or socket.gethostname(),
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR") or str(PROJECT_ROOT / "search_index"),
         # thread: the web process applies publications to the index (embedded default);
         # external: a separate `flask search worker` does; off: nobody (tests drive it).
         "SEARCH_INDEXER": os.environ.get("SEARCH_INDEXER") or "thread",
         "SEARCH_INDEXER_INTERVAL": float(os.environ.get("SEARCH_INDEXER_INTERVAL") or 0.5),
-        "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance_dir / "uploads"),
+        "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(Path(storage_dir or instance_dir) / "uploads"),
         # Whole import files are posted at once; 100,000 procedures are about 250 MB.
         "MAX_CONTENT_LENGTH": _int_env("MAX_UPLOAD_MB", 512) * 1024 * 1024,
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD") or "scrypt",
@@ -67,6 +85,8 @@ def load_config(instance_dir: Path | None = None) -> dict:
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE") or "Asia/Ho_Chi_Minh",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
         "SUPPORTED_LOCALES": SUPPORTED_LOCALES,
+        # How often a process looks for catalogs saved by the editor (one small query).
+        "CATALOG_CHECK_SECONDS": float(os.environ.get("CATALOG_CHECK_SECONDS") or 1.0),
         # Developers: make the pseudo-locale xx (`flask translate pseudo`) selectable.
         "PSEUDO_LOCALE": os.environ.get("PSEUDO_LOCALE", "0") in ("1", "true", "yes"),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -81,3 +101,27 @@ def load_config(instance_dir: Path | None = None) -> dict:
         "LOGIN_THROTTLE_MINUTES": _int_env("LOGIN_THROTTLE_MINUTES", 15),
         "WTF_CSRF_TIME_LIMIT": None,
     }
+
+
+class UnsafeConfiguration(RuntimeError):
+    """Production settings that must not run; the message says what to set."""
+
+
+def check_production(config: dict) -> None:
+    """With ``APP_ENV=production``: refuse to start without SECRET_KEY, on SQLite, or without
+    an existing STORAGE_DIR (every node must share one key, one database and one storage)."""
+    if config.get("APP_ENV") != "production":
+        return
+    problems = []
+    if not config.get("SECRET_KEY"):
+        problems.append("SECRET_KEY is not set: every node must sign sessions and CSRF tokens with the "
+                        "same key (set SECRET_KEY to a long random value).")
+    if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        problems.append("DATABASE_URL points to SQLite: production runs on PostgreSQL "
+                        "(DATABASE_URL=postgresql+psycopg://user@host:5432/db).")
+    storage = config.get("STORAGE_DIR")
+    if not storage or not Path(storage).is_dir():
+        problems.append(f"STORAGE_DIR is not set or does not exist ({storage or 'unset'}): set it to a "
+                        "folder every node shares (uploads, exports, bulk previews).")
+    if problems:
+        raise UnsafeConfiguration("Refusing to start with APP_ENV=production:\n- " + "\n- ".join(problems))

@@ -105,6 +105,10 @@ def _config(url: str, folder: Path) -> dict:
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "LOAD_DEMO_DATA": False,
         "SEARCH_INDEXER": "off",
+        # Tests run the queued jobs themselves (helpers.wait_for_job), in a worker thread.
+        "JOB_RUNNER": "off",
+        # Every request looks for catalogs saved by the editor (production: every second).
+        "CATALOG_CHECK_SECONDS": 0,
         "SERVER_NAME": None,
     }
 

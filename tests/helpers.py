@@ -37,15 +37,16 @@ def write_jsonl(path: Path, records: list, *, newline: str = "\n", bom: bool = F
     return path
 
 
-def wait_for_job(job, timeout: float = 30.0):
-    """Wait until a background job (app.admin.jobs.Job) has finished; return it."""
-    import time
+def wait_for_job(job_or_id):
+    """Run the queued jobs (as a worker thread would) and return the job, finished, from its row."""
+    from app.core import jobs
+    from app.extensions import db
 
-    deadline = time.monotonic() + timeout
-    while job.state == "running" and time.monotonic() < deadline:
-        time.sleep(0.05)
-    job.thread.join(timeout=5)
-    assert job.state != "running"
+    job_id = getattr(job_or_id, "id", job_or_id)
+    jobs.drain()
+    db.session.expire_all()
+    job = jobs.get(job_id)
+    assert job is not None and not job.active, job and job.state
     return job
 
 

@@ -30,6 +30,7 @@ EXPECTED = {
     "admin.reset_password": ADMIN,
     "admin.imports": ADMIN,
     "admin.import_job": ADMIN,
+    "admin.rerun_import": ADMIN,
     "admin.publish_batch": ADMIN,
     "admin.audit_log": ADMIN,
     "search.index": ANY,
@@ -43,6 +44,8 @@ EXPECTED = {
     "i18n.editor_download": TRANSLATORS,
     # review: marks on the procedure page, a mark's page, conflicts
     "review.new_mark": frozenset({"reviewer", "admin"}),
+    "review.read_number": frozenset({"reviewer", "admin"}),
+    "queues.decide_many": frozenset({"lead", "admin"}),
     "review.block": frozenset({"reviewer", "lead", "admin"}),
     "review.mark": frozenset({"reviewer", "lead", "admin"}),
     "review.update": frozenset({"reviewer", "admin"}),
@@ -68,6 +71,7 @@ EXPECTED = {
     "bulk.preview": frozenset({"reviewer", "admin"}),
     "bulk.confirm": frozenset({"reviewer", "admin"}),
     "bulk.job": frozenset({"reviewer", "admin"}),
+    "bulk.rerun": frozenset({"reviewer", "admin"}),
     # exports: simplification plan and archive
     "exports.index": frozenset({"lead", "admin"}),
     "exports.job": frozenset({"lead", "admin"}),

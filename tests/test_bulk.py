@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.admin import jobs
+from app.core import jobs
 from app.audit.models import AuditEntry
 from app.bulk import services
 from app.bulk.matching import find, fold, fold_pattern

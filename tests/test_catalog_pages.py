@@ -143,3 +143,71 @@ def test_duration_labels_use_plural_forms(app):
         assert duration_label(15, "working_days") == "15 working days"
         assert duration_label(1.5, "hours") == "1.5 hours"
         assert duration_label(2, "months") == "2 months"
+
+
+def facet_counts(html: str, name: str) -> dict[str, int]:
+    """{value: count} of one filter group of the sidebar."""
+    pattern = (rf'<input type="checkbox" name="{name}" value="([^"]+)"[^>]*>\s*<span>[^<]*</span>\s*'
+               r'<span class="count">([\d.,]+)</span>')
+    return {value: int(count.replace(",", "").replace(".", "")) for value, count in re.findall(pattern, html)}
+
+
+def test_filters_show_counts_that_follow_the_other_filters(catalog, reviewer_client):
+    html = reviewer_client.get("/procedures").get_data(as_text=True)
+    assert facet_counts(html, "status") == {"published": 4, "abolished": 1}  # no draft for a reviewer
+    assert facet_counts(html, "kind") == {"external": 4, "internal": 1}
+    assert facet_counts(html, "level")["district"] == 1
+    assert facet_counts(html, "sector")["Hộ tịch"] == 3
+    # A chosen value keeps the counts of its own group (the others stay choosable) and narrows the rest.
+    html = reviewer_client.get("/procedures?sector=Hộ tịch").get_data(as_text=True)
+    assert facet_counts(html, "sector")["Hộ tịch"] == 3 and facet_counts(html, "sector")["Nội vụ"] == 1
+    assert facet_counts(html, "status") == {"published": 2, "abolished": 1}
+    # With text, the counts are those of the matching procedures.
+    html = reviewer_client.get("/procedures?q=sổ hộ khẩu").get_data(as_text=True)
+    assert codes_in(html) == ["1.000005"] and facet_counts(html, "status") == {"abolished": 1}
+
+
+def test_htmx_fragment_replaces_the_filters_with_their_new_counts(catalog, reviewer_client):
+    body = reviewer_client.get("/procedures?kind=internal", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert '<div id="catalog-facets" hx-swap-oob="true">' in body
+    assert facet_counts(body, "sector") == {"Nội vụ": 1}
+
+
+def test_text_filter_ignores_case_and_diacritics(catalog, reviewer_client):
+    for text in ("KHAI SINH", "dang ky khai sinh", "Đăng ký khai"):
+        assert codes_in(reviewer_client.get(f"/procedures?q={text}").get_data(as_text=True)) == ["1.001193"]
+    assert codes_in(reviewer_client.get("/procedures?q=%25").get_data(as_text=True)) == []  # a LIKE wildcard is text
+
+
+def test_reviewer_cannot_list_drafts_by_asking_for_them(catalog, reviewer_client):
+    assert codes_in(reviewer_client.get("/procedures?status=draft").get_data(as_text=True)) == []
+
+
+def test_list_follows_a_new_version_once_published_and_an_abolition(catalog, app, tmp_path, reviewer_client):
+    from app.catalog import publication
+    from app.catalog.importer import import_file
+    from app.catalog.services import get_procedure
+    from app.extensions import db
+
+    changed = record("1.000003", kind="internal", level=["province", "district"], sector="Nội vụ",
+                     agency="Bộ Tài chính", online_level="none", title="Thẩm định đề án việc làm mới")
+    import_file(write_jsonl(tmp_path / "v2.jsonl", [changed]), publish=False)
+    db.session.commit()
+    html = reviewer_client.get("/procedures?agency=Bộ Nội vụ").get_data(as_text=True)
+    assert codes_in(html) == ["1.000003"] and "new version waiting" in html  # the public version stays
+    publication.publish_procedure(get_procedure("1.000003"), None)
+    db.session.commit()
+    assert codes_in(reviewer_client.get("/procedures?agency=Bộ Nội vụ").get_data(as_text=True)) == []
+    html = reviewer_client.get("/procedures?agency=Bộ Tài chính").get_data(as_text=True)
+    assert codes_in(html) == ["1.000003"] and "việc làm mới" in html and "new version waiting" not in html
+    publication.abolish_procedure(get_procedure("1.000003"), None)
+    db.session.commit()
+    assert facet_counts(reviewer_client.get("/procedures").get_data(as_text=True), "status")["abolished"] == 2
+
+
+def test_deep_pages_read_from_the_end_keep_the_order(catalog, reviewer_client):
+    pages = [codes_in(reviewer_client.get(f"/procedures?per_page=1&page={n}&sort=title&direction=desc")
+                      .get_data(as_text=True)) for n in range(1, 6)]
+    whole = codes_in(reviewer_client.get("/procedures?sort=title&direction=desc").get_data(as_text=True))
+    assert [code for page in pages for code in page] == whole
+    assert codes_in(reviewer_client.get("/procedures?per_page=2&page=99").get_data(as_text=True)) == ["1.004222"]

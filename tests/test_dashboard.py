@@ -139,11 +139,11 @@ def hand_cost_of(r, view, income):
         for m in counted:
             if m.action == "keep":
                 continue
-            if None in (m.hours, m.fees, m.other):
-                return None
-            asked["hours"] += D(str(m.hours))
-            asked["fees"] += D(str(m.fees))
-            asked["other"] += D(str(m.other))
+            for name, value, available in (("hours", m.hours, hours), ("fees", m.fees, fee_total),
+                                           ("other", m.other, other)):
+                if value is None and available != 0:
+                    return None  # unknown, not zero
+                asked[name] += D(str(value or 0))  # blank where nothing is charged: nothing saved
         saved = (min(asked["hours"], hours) * income + min(asked["fees"], fee_total) + min(asked["other"], other))
     return per_case * cases, saved * cases
 
@@ -317,7 +317,11 @@ def test_data_gaps_are_listed_not_counted_as_zero(reviewed, reviewer):
     assert shown.gaps["2.100014"] == ["hours_per_case"]
     assert shown.gaps["2.200019"] == ["other_costs_vnd"]
     assert shown.gaps["2.200006"] == ["fee:fee2"]
-    assert shown.gaps["2.100011"] == ["hours_saved_per_case", "fees_saved_vnd", "other_saved_vnd"]
+    # It charges no fee and no other cost: only the blank hours are unknown; the blank fees and
+    # other costs save 0 on what costs 0.
+    assert shown.gaps["2.100011"] == ["hours_saved_per_case"]
+    # The total says what it lacks instead of standing bare.
+    assert "plus 1 mark with unknown amounts" in html
     (mark_id,) = db.session.scalars(select(Mark.id).join(Procedure).where(Procedure.code == "2.100011"))
     assert f'mark <a href="/marks/{mark_id}">{mark_id}</a> has no estimate of hours saved' in html
     assert "fee fee2 has no amount" in html and "hours per case missing" in html

@@ -16,9 +16,9 @@ from flask_babel import gettext as _
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from app.admin import jobs
 from app.audit.models import AuditEntry
 from app.catalog.importer import import_file
+from app.core import jobs
 from app.exports import archive, plan, services
 from app.exports.plan import COLUMN_KEYS, headers
 from app.extensions import db
@@ -388,7 +388,7 @@ def start(client, **data):
     response = client.post("/exports", data={"format": "xlsx", "status": "proposed", "agency": "", **data})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     export_id = response.headers["Location"].rsplit("/", 1)[1]
-    wait_for_job(services.job_of(export_id))
+    wait_for_job(export_id)
     return export_id
 
 
@@ -410,7 +410,7 @@ def test_web_export_job_and_download(review, client, login, people, app):
     local_day = (meta["created_at"] + timedelta(hours=7)).date().isoformat()  # Asia/Ho_Chi_Minh, UTC+7
     assert download.headers["Content-Disposition"] == f"attachment; filename=simplification-plan-{local_day}.xlsx"
     check_plan_workbook(io.BytesIO(download.data), review)
-    assert (Path(app.config["INSTANCE_DIR"]) / "exports" / f"{export_id}.xlsx").exists()
+    assert (Path(app.config["STORAGE_DIR"]) / "exports" / f"{export_id}.xlsx").exists()
     listing = client.get("/exports").get_data(as_text=True)
     assert f"/exports/{export_id}/download" in listing
 
@@ -467,10 +467,10 @@ def test_lead_cannot_start_an_archive_and_bad_choices_are_form_errors(review, cl
 
 def test_running_job_polls_and_works_without_js(review, client, login, people):
     login(people["lena"])
-    job = jobs.Job(id="e" * 32, kind="export", owner_id=people["lena"].id, label="plan.xlsx", phase="write",
-                   done=60, total=100)
-    with jobs._lock:
-        jobs._jobs[job.id] = job
+    job = jobs.Job(id="e" * 32, kind="export", owner_id=people["lena"].id, label="plan.xlsx", state="running",
+                   phase="write", done=60, total=100, params={"format": "xlsx", "status": "proposed"})
+    db.session.add(job)
+    db.session.commit()
     fragment = client.get(f"/exports/{job.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert 'hx-trigger="load delay:500ms"' in fragment and 'value="60"' in fragment
     page = client.get(f"/exports/{job.id}").get_data(as_text=True)

@@ -184,18 +184,13 @@ def test_form_errors_are_translated(client):
 
 def test_import_errors_are_in_the_language_of_the_admin(app, client, make_user, login):
     import io
-    import time
 
-    from app.admin import jobs
+    from helpers import wait_for_job
 
     login(make_user("ada", "admin"))
     client.post("/locale", data={"locale": "vi", "next": "/"})
     response = client.post("/admin/imports", data={"file": (io.BytesIO(b"not json\n"), "bad.jsonl")},
                            content_type="multipart/form-data")
-    job = jobs.get(response.headers["Location"].rsplit("/", 1)[1])
-    deadline = time.monotonic() + 20
-    while job.state == "running" and time.monotonic() < deadline:
-        time.sleep(0.05)
-    job.thread.join(timeout=5)
+    job = wait_for_job(response.headers["Location"].rsplit("/", 1)[1])
     assert job.state == "failed" and job.message == "Tệp nhập có 1 lỗi"
     assert job.errors[0][2] == "JSON không hợp lệ: thiếu giá trị tại cột 1"

@@ -241,3 +241,15 @@ def test_settings_by_year_with_audit(app, people):
 def test_settings_refused(people, key, value, year, who):
     with pytest.raises(settings.SettingError):
         settings.set_setting(key, value, year, people[who])
+
+
+def test_a_blank_saving_on_what_costs_nothing_is_zero_not_a_gap():
+    """A fee-free procedure: a mark with hours and other costs but no fee estimate saves 0 in
+    fees; the same blank on a procedure that charges a fee is unknown."""
+    effect = cost.MarkEffect(1, "remove", "accepted", None, D("1"), None, D("5000"))
+    free = cost.CostInputs(1, "1.000001", D(3), D(0), D(20000), D(100))
+    view = cost.apply_marks(free, D(10000), [effect], "accepted")
+    assert view.gaps == [] and view.saved_per_case == D(10000 + 5000)
+    charged = cost.CostInputs(2, "1.000002", D(3), D(50000), D(20000), D(100))
+    view = cost.apply_marks(charged, D(10000), [effect], "accepted")
+    assert view.gaps == [cost.Gap("1", "fees_saved_vnd")] and view.saved_per_case is None

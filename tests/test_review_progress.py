@@ -112,7 +112,9 @@ def test_cost_saved(review):
     assert figure.proposed == Ratio(D(per_year + 2 * 10000 * 1_500_000), D(4 * per_year))
     assert figure.proposed.share == D("0.35")  # 105,000,000,000 / 300,000,000,000
     gaps = figure.details["incomplete"]["proposed"]["2.000002"]
-    assert [gap.field for gap in gaps] == ["hours_saved_per_case", "fees_saved_vnd", "other_saved_vnd"]
+    # No fee is charged: the blank fee estimate saves 0; hours and other costs stay unknown.
+    assert [gap.field for gap in gaps] == ["hours_saved_per_case", "other_saved_vnd"]
+    assert figure.details["unknown_marks"] == {"proposed": 1, "accepted": 0}
     assert figure.details["incomplete"]["accepted"] == {}
     assert figure.details["procedures"] == {"proposed": 4, "accepted": 5}
 

@@ -327,14 +327,14 @@ def test_rebuild_switches_atomically_and_cleans_up(corpus, app):
 
 
 def test_admin_index_page_and_rebuild_job(corpus, client, make_user, login):
-    from app.admin import jobs
+    from app.core import jobs
+    from helpers import wait_for_job
 
     login(make_user("ada", "admin"))
     page = client.get("/admin/search").get_data(as_text=True)
     assert "The index and the database agree." in page
     assert client.post("/admin/search/rebuild").status_code == 302
-    job = jobs.latest("reindex")
-    job.thread.join(timeout=30)
+    job = wait_for_job(jobs.latest("reindex"))
     assert job.state == "done" and job.result["documents"] == 7
     done = client.get("/admin/search/progress", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Rebuild finished: 7 procedures" in done

@@ -1,6 +1,7 @@
 """The in-app catalog editor: statistics, filters and search, saving one entry (checks,
-conflicts, backup, header stamp, compiled .mo, audit), the running app showing the change at
-once, per-language permission and the .po download. Real files in a temporary folder."""
+conflicts, header stamp, a stored revision in the database, audit), the running app showing the
+change at once and another process on its next look, per-language permission, the .po download
+and ``flask translate export``. The source files are in a temporary folder and never written."""
 from __future__ import annotations
 
 import re
@@ -11,7 +12,7 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEntry
 from app.extensions import db
-from app.i18n import catalogs, editor
+from app.i18n import catalogs, editor, stored
 from helpers import copy_translations
 
 
@@ -23,7 +24,7 @@ def translations_dir(tmp_path_factory) -> Path:
 
 def _key(locale: str, msgid: str, context: str | None = None) -> tuple[str, str]:
     """(entry key, base hash) of an entry, as the editor's form carries them."""
-    catalog = catalogs.read_catalog(catalogs.po_path(locale, _folder()), locale)
+    catalog = editor.load(locale)
     message = catalog.get(msgid, context=context)
     assert message is not None, msgid
     return editor.entry_key(message), editor.msgstr_hash(editor._forms(message))
@@ -94,12 +95,13 @@ def test_save_stamps_backs_up_compiles_audits_and_shows_live(client, users, logi
     assert response.status_code == 200
     assert "ค้นหาขั้นตอน" in response.get_data(as_text=True)
 
-    catalog = catalogs.read_catalog(po, "th")
+    saved = stored.newest("th")
+    assert saved.revision == 1 and saved.author == "Somchai T. <translator>"
+    catalog = stored.parse(saved.content, "th")
     assert catalog.get("Search").string == "ค้นหาขั้นตอน"
     assert catalog.last_translator == "Somchai T. <translator>"
-    assert "PO-Revision-Date" in po.read_text(encoding="utf-8")
-    assert po.with_name("messages.po.bak").read_bytes() == before
-    assert po.with_suffix(".mo").stat().st_mtime_ns >= po.stat().st_mtime_ns - 10**9
+    assert "PO-Revision-Date" in saved.content
+    assert po.read_bytes() == before and not po.with_name("messages.po.bak").exists()  # the tree is not written
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "translation.updated")).one()
     assert entry.object_id == "th:Search" and entry.actor_name == "translator"
     assert entry.old["msgstr"] == ["ค้นหา"] and entry.new["msgstr"] == ["ค้นหาขั้นตอน"]
@@ -107,7 +109,7 @@ def test_save_stamps_backs_up_compiles_audits_and_shows_live(client, users, logi
     # The running app shows the new text at once (Flask-Babel's cache is dropped).
     page = client.get("/procedures").get_data(as_text=True)
     assert ">ค้นหาขั้นตอน</a>" in page
-    assert not catalogs.check_all(translations_dir, ["th"])
+    assert not catalogs.check_catalog(editor.load("th"), "th")
 
 
 def test_plain_form_post_redirects_back_to_the_list(client, users, login):
@@ -124,9 +126,9 @@ def test_broken_placeholder_is_refused_and_file_unchanged(client, users, login, 
     assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert "placeholder mismatch" in body and "%(name)s" in body and 'aria-invalid="true"' in body
-    assert po.read_bytes() == before and not po.with_name("messages.po.bak").exists()
+    assert po.read_bytes() == before and stored.newest("th") is None
     assert _save(client, "th", "User %(name)s was created.", "สร้าง %s").status_code == 422
-    assert po.read_bytes() == before
+    assert stored.newest("th") is None
 
 
 def test_added_html_tag_is_refused(client, users, login, translations_dir):
@@ -135,7 +137,7 @@ def test_added_html_tag_is_refused(client, users, login, translations_dir):
     before = po.read_bytes()
     response = _save(client, "th", "Search", "<script>alert(1)</script>ค้นหา")
     assert response.status_code == 422 and "HTML tag mismatch" in response.get_data(as_text=True)
-    assert po.read_bytes() == before
+    assert po.read_bytes() == before and stored.newest("th") is None
     assert db.session.scalars(select(AuditEntry).where(AuditEntry.action == "translation.updated")).all() == []
 
 
@@ -152,15 +154,15 @@ def test_concurrent_edit_gets_a_conflict_and_keeps_the_first(app, client, users,
     assert second.status_code == 409
     body = second.get_data(as_text=True)
     assert "ค้นหาแรก" in body and "ค้นหาสอง" in body
-    po = catalogs.po_path("th", translations_dir)
-    assert catalogs.read_catalog(po, "th").get("Search").string == "ค้นหาแรก"
+    assert editor.load("th").get("Search").string == "ค้นหาแรก"
     # Taking one's own version: submit again with the new base hash the conflict carries.
     new_base = re.search(r'name="base" value="([0-9a-f]+)"', body).group(1)
     assert new_base != base
     again = other.post("/translations/th/entry", data={"key": key, "base": new_base, "msgstr_0": "ค้นหาสอง"},
                        headers={"HX-Request": "true"})
     assert again.status_code == 200
-    assert catalogs.read_catalog(po, "th").get("Search").string == "ค้นหาสอง"
+    assert editor.load("th").get("Search").string == "ค้นหาสอง"
+    assert stored.newest("th").revision == 2
 
 
 def test_plural_entry_has_one_field_per_form(client, users, login, translations_dir):
@@ -170,7 +172,7 @@ def test_plural_entry_has_one_field_per_form(client, users, login, translations_
     assert entry.count("<textarea") == 2  # English has two plural forms
     thai = client.get("/translations/th?status=all&q=procedures+changed+status").get_data(as_text=True)
     assert thai.split('class="card translation-entry"')[1].count("<textarea") == 1
-    catalog = catalogs.read_catalog(catalogs.po_path("en", translations_dir), "en")
+    catalog = editor.load("en")
     message = next(m for m in catalog if m.id and isinstance(m.id, tuple) and "changed status" in m.id[1])
     key, base = editor.entry_key(message), editor.msgstr_hash(editor._forms(message))
     one_form = client.post("/translations/en/entry", data={"key": key, "base": base, "msgstr_0": message.id[0]})
@@ -208,22 +210,51 @@ def test_download_the_po_file(client, users, login, translations_dir):
     login(users["translator"])
     response = client.get("/translations/th/download")
     assert response.status_code == 200
-    assert response.data == catalogs.po_path("th", translations_dir).read_bytes()
+    assert _save(client, "th", "Search", "ค้นหาใหม่").status_code == 200
+    response = client.get("/translations/th/download")
+    assert response.status_code == 200
+    downloaded = stored.parse(response.get_data(as_text=True), "th")
+    assert downloaded.get("Search").string == "ค้นหาใหม่"
+    assert len(downloaded) == len(catalogs.read_catalog(catalogs.po_path("th", translations_dir), "th"))
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.headers["Content-Type"].startswith("text/x-gettext-translation")
 
 
 def test_other_process_notices_a_changed_catalog(app, client, users, login, translations_dir):
-    """A .mo rewritten behind the app's back (another worker's save) shows on the next request."""
+    """A revision stored by another process (written here straight to the table, as another
+    worker's save would be) shows on the next request of this one once it looks again."""
     login(users["reviewer"])
     _thai(client)
     assert "ค้นหา" in client.get("/procedures").get_data(as_text=True)
+    catalog, revision = stored.load("th")
+    catalog.get("Search").string = "ค้นหาจากที่อื่น"
+    stored.add_revision("th", catalog, revision + 1, "someone else")
+    db.session.commit()
+    assert ">ค้นหาจากที่อื่น</a>" in client.get("/procedures").get_data(as_text=True)
+
+
+def test_a_new_source_string_shows_beside_stored_translations(client, users, login, translations_dir):
+    """A deploy adds a string to the source catalog: the editor lists it next to the stored
+    translations (the stored catalog is merged onto the source)."""
+    login(users["translator"])
+    assert _save(client, "th", "Search", "ค้นหาใหม่").status_code == 200
     po = catalogs.po_path("th", translations_dir)
     catalog = catalogs.read_catalog(po, "th")
-    catalog.get("Search").string = "ค้นหาจากที่อื่น"
+    catalog.add("A string added by a deploy", "")
     catalogs.write_catalog(po, catalog)
-    catalogs.compile_catalogs(translations_dir, locales=["th"])
-    assert ">ค้นหาจากที่อื่น</a>" in client.get("/procedures").get_data(as_text=True)
+    merged = editor.load("th")
+    assert merged.get("Search").string == "ค้นหาใหม่"
+    assert merged.get("A string added by a deploy") is not None
+
+
+def test_export_writes_the_stored_catalogs_back(client, users, login, runner, tmp_path):
+    login(users["translator"])
+    assert _save(client, "th", "Search", "ค้นหาใหม่").status_code == 200
+    result = runner.invoke(args=["translate", "export", "--directory", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    written = catalogs.read_catalog(catalogs.po_path("th", tmp_path), "th")
+    assert written.get("Search").string == "ค้นหาใหม่" and written.last_translator.endswith("<translator>")
+    assert not catalogs.po_path("vi", tmp_path).exists()  # nothing saved in Vietnamese
 
 
 @pytest.mark.parametrize("role, status", [("reviewer", 403), ("lead", 403), ("translator", 200), ("admin", 200)])

@@ -6,14 +6,14 @@ import re
 
 from sqlalchemy import func, select
 
-from app.admin import jobs
+from app.core import jobs
 from app.catalog.models import Procedure
 from app.extensions import db
 from helpers import record, wait_for_job, write_jsonl
 
 
 def wait_for(job_id: str) -> jobs.Job:
-    return wait_for_job(jobs.get(job_id))
+    return wait_for_job(job_id)
 
 
 def upload(client, content: bytes, publish: bool):
@@ -30,7 +30,7 @@ def test_upload_imports_in_background_and_reports(app, client, make_user, login,
     content = write_jsonl(tmp_path / "f.jsonl", [record(f"1.{n:06d}") for n in range(1, 31)]).read_bytes()
     job_id = upload(client, content, publish=True)
     job = wait_for(job_id)
-    assert job.state == "done" and job.result.new_procedures == 30 and job.result.published == 30
+    assert job.state == "done" and job.result["new_procedures"] == 30 and job.result["published"] == 30
     page = client.get(f"/admin/imports/jobs/{job_id}", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "30 new procedures" in page and "hx-trigger" not in page  # finished: polling stops
     assert db.session.scalar(select(func.count(Procedure.id))) == 30
@@ -39,10 +39,10 @@ def test_upload_imports_in_background_and_reports(app, client, make_user, login,
 
 def test_running_job_fragment_polls_itself(app, client, make_user, login):
     login(make_user("ada", "admin"))
-    job = jobs.Job(id="f" * 32, kind="import", owner_id=None, label="big.jsonl", phase="validate", done=10,
-                   total=40)
-    with jobs._lock:
-        jobs._jobs[job.id] = job
+    job = jobs.Job(id="f" * 32, kind="import", owner_id=None, label="big.jsonl", state="running",
+                   phase="validate", done=10, total=40)
+    db.session.add(job)
+    db.session.commit()
     html = client.get(f"/admin/imports/jobs/{job.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert 'hx-trigger="load delay:500ms"' in html and 'value="25"' in html
 
@@ -65,7 +65,7 @@ def test_draft_upload_then_publish_batch_from_page(app, client, make_user, login
     login(make_user("ada", "admin"))
     content = write_jsonl(tmp_path / "d.jsonl", [record("1.000001"), record("1.000002")]).read_bytes()
     job = wait_for(upload(client, content, publish=False))
-    batch_id = job.result.batch_id
+    batch_id = job.result["batch_id"]
     page = client.get("/admin/imports").get_data(as_text=True)
     assert f"/admin/imports/{batch_id}/publish" in page
     assert client.post(f"/admin/imports/{batch_id}/publish").status_code == 302

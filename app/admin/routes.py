@@ -8,9 +8,8 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.admin import jobs
+from app.admin import services as admin_jobs
 from app.admin.forms import ImportForm, UserCreateForm, UserEditForm
-from app.admin.services import save_upload, start_import_job
 from app.audit import presenters as audit_presenters
 from app.audit import services as audit
 from app.audit.labels import action_label, object_label
@@ -20,6 +19,7 @@ from app.auth.models import User
 from app.catalog import publication
 from app.catalog import services as catalog
 from app.catalog.models import ImportBatch
+from app.core import jobs
 from app.extensions import db
 from app.web.htmx import render_page
 
@@ -105,9 +105,9 @@ def imports():
     status = 200
     if form.validate_on_submit():
         upload = form.file.data
-        path = save_upload(upload)
-        job = start_import_job(path, filename=upload.filename or "upload.jsonl", publish=form.publish.data,
-                               user=current_user, locale=get_locale())
+        name = admin_jobs.save_upload(upload)
+        job = admin_jobs.start_import_job(name, filename=upload.filename or "upload.jsonl",
+                                          publish=form.publish.data, user=current_user, locale=get_locale())
         return redirect(url_for("admin.import_job", job_id=job.id))
     if request.method == "POST":
         status = 400
@@ -118,11 +118,25 @@ def imports():
 @bp.route("/imports/jobs/<job_id>")
 @admin_only
 def import_job(job_id: str):
-    job = jobs.get(job_id)
-    if job is None or job.kind != "import":
+    job = jobs.get(job_id, admin_jobs.JOB_KIND)
+    if job is None:
         abort(404)
-    batch = db.session.get(ImportBatch, job.result.batch_id) if job.state == "done" else None
-    return render_page("admin/import_job.html", "admin/_import_job.html", job=job, batch=batch)
+    batch = db.session.get(ImportBatch, job.result["batch_id"]) if job.state == "done" else None
+    return render_page("admin/import_job.html", "admin/_import_job.html", job=job, batch=batch,
+                       can_rerun=admin_jobs.can_rerun(job))
+
+
+@bp.route("/imports/jobs/<job_id>/rerun", methods=["POST"])
+@admin_only
+def rerun_import(job_id: str):
+    """Run an interrupted import again from its kept upload."""
+    job = jobs.get(job_id, admin_jobs.JOB_KIND)
+    if job is None:
+        abort(404)
+    if not admin_jobs.can_rerun(job):
+        flash(_("This import cannot be run again: upload the file again."), "error")
+        return redirect(url_for("admin.imports"))
+    return redirect(url_for("admin.import_job", job_id=jobs.rerun(job).id), 303)
 
 
 @bp.route("/imports/<int:batch_id>/publish", methods=["POST"])

@@ -1,17 +1,20 @@
-"""Admin operations that the pages run as background jobs."""
+"""Admin operations that run as jobs: importing an uploaded file."""
 from __future__ import annotations
 
-import os
 import uuid
+from dataclasses import asdict
 from pathlib import Path
 
-from flask import current_app
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
-from app.admin import jobs
 from app.catalog.importer import import_file
 from app.catalog.validation import ImportRejected
+from app.core import jobs, storage
 from app.extensions import db
+from app.i18n.locale import as_locale
+
+JOB_KIND = "import"
 
 
 def count_lines(path: Path) -> int:
@@ -22,50 +25,58 @@ def count_lines(path: Path) -> int:
     return count + 1
 
 
-def save_upload(storage) -> Path:
-    """Store an uploaded file under the upload folder with a random name."""
-    folder = Path(current_app.config["UPLOAD_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{uuid.uuid4().hex}.jsonl"
-    storage.save(path)
-    return path
+def save_upload(storage_file) -> str:
+    """Store an uploaded file in the shared upload folder under a random name; the name."""
+    name = f"{uuid.uuid4().hex}.jsonl"
+    folder = storage.folder(storage.UPLOADS)
+    partial = folder / f"{name}.part"
+    storage_file.save(partial)
+    partial.rename(folder / name)
+    return name
 
 
-def start_import_job(path: Path, *, filename: str, publish: bool, user, locale) -> jobs.Job:
-    """Import an uploaded file in the background; the job page polls its progress.
+def upload_path(name: str) -> Path:
+    return storage.folder(storage.UPLOADS) / Path(name).name
 
-    ``locale`` (the requesting user's, a ``babel.Locale`` or a code) is the language of the
-    job's messages; a Locale object also carries the pseudo-locale, which has no CLDR code.
+
+def start_import_job(upload: str, *, filename: str, publish: bool, user, locale) -> jobs.Job:
+    """Queue the import of an uploaded file; the job page polls its progress.
+
+    ``locale`` (the requesting user's) is the language of the job's messages.
     """
-    app = current_app._get_current_object()
-    user_id = user.id
+    return jobs.enqueue(JOB_KIND, label=filename, owner_id=user.id,
+                        params={"upload": upload, "filename": filename, "publish": bool(publish),
+                                "locale": str(locale)})
 
-    def work(job: jobs.Job):
-        from app.auth.models import User
 
-        job.total = count_lines(path) * 2  # validation pass, then loading pass
+def can_rerun(job: jobs.Job) -> bool:
+    """An interrupted import runs again from its upload, while the upload is kept."""
+    return job.state == "interrupted" and upload_path(job.params.get("upload", "")).exists()
+
+
+@jobs.handler(JOB_KIND)
+def run_import(job: jobs.Running) -> dict:
+    """Validate, then load in one transaction: an interrupted import has written nothing."""
+    from app.auth.models import User
+
+    params = job.params
+    path = upload_path(params["upload"])
+    with force_locale(as_locale(params.get("locale") or "en")):
+        if not path.exists():
+            raise jobs.JobFailed(_("The uploaded file is no longer kept. Upload it again."))
+        job.progress("validate", 0, count_lines(path) * 2)  # validation pass, then loading pass
+        half = job.total // 2
 
         def progress(phase: str, done: int) -> None:
-            job.phase = phase
-            job.done = done if phase == "validate" else job.total // 2 + done
+            job.progress(phase, done if phase == "validate" else half + done)
 
         try:
-            with force_locale(locale):
-                actor = db.session.get(User, user_id)
-                try:
-                    result = import_file(path, publish=publish, actor=actor, filename=filename,
-                                         source="upload", progress=progress)
-                except ImportRejected as exc:
-                    job.errors = [(e.line, e.path, e.message) for e in exc.report.errors]
-                    job.error_count = exc.report.error_count
-                    job.message = str(exc)
-                    raise
-                return result
-        finally:
-            db.session.remove()
-            try:
-                os.unlink(path)
-            except FileNotFoundError:
-                pass
-
-    return jobs.start(app, "import", filename, user_id, work)
+            actor = db.session.get(User, job.owner_id) if job.owner_id else None
+            result = import_file(path, publish=params.get("publish", False), actor=actor,
+                                 filename=params.get("filename"), source="upload", progress=progress)
+        except ImportRejected as exc:
+            path.unlink(missing_ok=True)
+            raise jobs.JobFailed(str(exc), [list((e.line, e.path, e.message)) for e in exc.report.errors],
+                                 exc.report.error_count) from exc
+    path.unlink(missing_ok=True)
+    return asdict(result)

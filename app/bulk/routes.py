@@ -6,11 +6,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask_babel import get_locale
 from flask_login import current_user
 
-from app.admin import jobs
 from app.auth.access import roles_required
 from app.bulk import forms, services
 from app.catalog.labels import LEVEL, TIME_UNIT
 from app.catalog.models import LEVELS, TIME_UNITS
+from app.core import jobs
 from app.review.labels import ACTION, DATABASE, REASON, TARGET_KIND
 from app.review.models import DATABASES, REASONS
 from app.review.rules import COPY_FORMS
@@ -100,10 +100,22 @@ def confirm():
 @bp.route("/bulk/jobs/<job_id>")
 @reviewers
 def job(job_id: str):
-    found = jobs.get(job_id)
-    if found is None or found.kind != services.JOB_KIND or (
+    found = jobs.get(job_id, services.JOB_KIND)
+    if found is None or (
             found.owner_id != current_user.id and not current_user.has_role("admin")):
         abort(404)
     return render_page("bulk/job.html", "bulk/_job.html", job=found, result_rows=RESULT_ROWS,
                        queue_url=url_for("queues.index") if _endpoint("queues.index") else None,
                        has_mark_page=_endpoint("review.mark"))
+
+
+@bp.route("/bulk/jobs/<job_id>/rerun", methods=["POST"])
+@reviewers
+def rerun(job_id: str):
+    """Run an interrupted bulk marking again (its plan is checked again before anything is written)."""
+    found = jobs.get(job_id, services.JOB_KIND)
+    if found is None or (found.owner_id != current_user.id and not current_user.has_role("admin")):
+        abort(404)
+    if found.state != "interrupted":
+        return redirect(url_for("bulk.job", job_id=found.id), 303)
+    return redirect(url_for("bulk.job", job_id=jobs.rerun(found).id), 303)

@@ -43,7 +43,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from app.admin import jobs
+from app.core import jobs, storage
 from app.audit import services as audit
 from app.bulk.matching import Match, find, fold_pattern
 from app.catalog.models import (Channel, Document, Fee, FormField, LegalBasis, Procedure, ProcedureVersion,
@@ -419,9 +419,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def _plans_folder() -> Path:
-    folder = Path(current_app.config["INSTANCE_DIR"]) / PLANS_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return storage.folder(PLANS_FOLDER)
 
 
 def _fingerprint(digests: list[str]) -> str:
@@ -430,7 +428,7 @@ def _fingerprint(digests: list[str]) -> str:
 
 def sign_plan(result: Plan, actor) -> str:
     """A signed token for the confirm form: the request, and a reference to the previewed
-    targets' digests, which are kept on the server (``<INSTANCE_DIR>/bulk-plans``) so that the
+    targets' digests, which are kept on the server (``<STORAGE_DIR>/bulk-plans``) so that the
     form stays small however many targets there are. Plans older than a day are removed."""
     folder = _plans_folder()
     cutoff = time.time() - PLAN_MAX_AGE
@@ -520,40 +518,44 @@ def apply_plan(request: BulkRequest, previewed: list[str], actor, *, operation: 
 
 
 def start_job(token: str, actor, locale) -> jobs.Job:
-    """Apply a signed plan in a background job (kind ``bulk_mark``) in one transaction.
+    """Queue the application of a signed plan (kind ``bulk_mark``), run in one transaction.
 
-    The plan is read (and its owner checked) before the job starts; ``locale`` is the language
-    of the job's messages, as for imports.
+    The plan is read (and its owner checked) before the job is queued; ``locale`` is the
+    language of the job's messages, as for imports.
     """
-    request, previewed = read_plan(token, actor)
-    app = current_app._get_current_object()
-    user_id = actor.id
-
-    def work(job: jobs.Job) -> Outcome:
-        from app.auth.models import User
-
-        job.phase, job.total = "check", len(previewed)
-
-        def progress(done: int, total: int) -> None:
-            job.phase, job.done, job.total = "write", done, total
-
-        try:
-            with force_locale(locale):
-                try:
-                    outcome = apply_plan(request, previewed, db.session.get(User, user_id), operation=job.id,
-                                         progress=progress)
-                    job.phase = "commit"
-                    db.session.commit()
-                except Exception as exc:
-                    db.session.rollback()
-                    job.message = str(exc) if isinstance(exc, BulkError) else _("The marks could not be written.")
-                    if isinstance(exc, BulkFailed):
-                        job.errors = [(exc.code, exc.element_key, exc.reason)]
-                        job.error_count = 1
-                    raise
-                return outcome
-        finally:
-            db.session.remove()
-
+    _request, previewed = read_plan(token, actor)
     label_text = ngettext("%(num)s mark", "%(num)s marks", len(previewed))
-    return jobs.start(app, JOB_KIND, label_text, user_id, work)
+    return jobs.enqueue(JOB_KIND, label=label_text, owner_id=actor.id,
+                        params={"plan": token, "locale": str(locale), "targets": len(previewed)})
+
+
+def outcome_json(outcome: Outcome) -> dict:
+    return {"operation": outcome.operation, "marks": [list(mark) for mark in outcome.marks],
+            "procedures": outcome.procedures, "proposed": outcome.proposed, "audit_id": outcome.audit_id,
+            "count": outcome.count}
+
+
+@jobs.handler(JOB_KIND)
+def run_job(job: jobs.Running) -> dict:
+    """All marks or none: an interrupted job has written nothing."""
+    from app.auth.models import User
+    from app.i18n.locale import as_locale
+
+    with force_locale(as_locale(job.params.get("locale") or "en")):
+        try:
+            actor = db.session.get(User, job.owner_id)
+            request, previewed = read_plan(job.params["plan"], actor)
+            job.progress("check", 0, len(previewed))
+            outcome = apply_plan(request, previewed, actor, operation=job.id,
+                                 progress=lambda done, total: job.progress("write", done, total))
+            job.progress("commit")
+            db.session.commit()
+        except Exception as exc:
+            db.session.rollback()
+            if isinstance(exc, BulkFailed):
+                raise jobs.JobFailed(str(exc), [[exc.code, exc.element_key, exc.reason]]) from exc
+            if isinstance(exc, BulkError):
+                raise jobs.JobFailed(str(exc)) from exc
+            current_app.logger.exception("bulk marking job %s failed", job.id)
+            raise jobs.JobFailed(_("The marks could not be written.")) from exc
+    return outcome_json(outcome)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 
 from app.audit import services as audit
-from app.catalog import publication
+from app.catalog import entries, publication
 from app.catalog.models import (Channel, Document, Fee, FormField, ImportBatch, LegalBasis, Procedure,
                                 ProcedureVersion, Requirement, Step, Translation, VersionLevel)
 from app.catalog.records import content_hash, diff_records
@@ -147,6 +147,7 @@ def _load_chunk(records: list[dict[str, Any]], batch: ImportBatch, totals: dict[
     if waiting:
         db.session.execute(update(P).where(P.c.id == bindparam("pid"))
                            .values(pending_version_id=bindparam("vid")), waiting)
+    entries.refresh(params["pid"] for params in shown + waiting)
 
     rows: dict[type, list[dict[str, Any]]] = {}
     for (record, *_rest), version_id in zip(planned, version_ids):

@@ -257,3 +257,49 @@ class OutboxCounter(db.Model):
 
 
 Index("ix_procedure_version_title", ProcedureVersion.title)
+
+
+class CatalogEntry(db.Model):
+    """One row per procedure with the columns of the catalog list, as its shown version has them.
+
+    The list, its filters and its counts read this narrow table alone (indexed per filter and
+    sort), instead of joining every procedure to its version and its stored record. Kept in
+    step by ``app.catalog.entries.refresh`` in the transaction that changes what a procedure
+    shows (import, publication).
+    """
+
+    __tablename__ = "catalog_entry"
+
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id", ondelete="CASCADE"), primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("procedure_version.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    status: Mapped[str] = mapped_column(String(12))
+    pending: Mapped[bool] = mapped_column(default=False)
+    title: Mapped[str] = mapped_column(String(500))
+    # Lower case without diacritics: "dang ky" finds "Đăng ký" the same way on every database.
+    title_folded: Mapped[str] = mapped_column(String(500))
+    lang: Mapped[str] = mapped_column(String(5))
+    kind: Mapped[str] = mapped_column(String(10))
+    agency: Mapped[str] = mapped_column(String(300))
+    sector: Mapped[str] = mapped_column(String(300))
+    online_level: Mapped[str | None] = mapped_column(String(10))
+    # Bit i set when the procedure applies at LEVELS[i].
+    level_bits: Mapped[int] = mapped_column(default=0)
+    status_changed_at: Mapped[datetime | None]
+
+
+class CatalogChange(db.Model):
+    """Single row raised by every transaction that changes catalog entries; readers cache the
+    list's filter counts under its number."""
+
+    __tablename__ = "catalog_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(default=0)
+
+
+for _column in ("status", "agency", "sector", "kind", "online_level", "title", "status_changed_at"):
+    Index(f"ix_catalog_entry_{_column}_code", getattr(CatalogEntry, _column), CatalogEntry.code)
+# The list walks the codes in order and tests these columns: all in the index, no row reads.
+Index("ix_catalog_entry_code_cover", CatalogEntry.code, CatalogEntry.status, CatalogEntry.level_bits,
+      CatalogEntry.kind, CatalogEntry.online_level)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from app.audit import services as audit
+from app.catalog import entries
 from app.catalog.signals import versions_published
 from app.catalog.models import (ImportBatch, OutboxCounter, Procedure, ProcedureVersion,
                                 PublicationEvent)
@@ -112,6 +113,7 @@ def _apply(targets: list[tuple[_Target, str]], actor, message: str = "", batch_i
          "message": message}
         for (t, status), change in zip(targets, changes)
     ])
+    entries.refresh(t.procedure_id for t, _status in targets)
     # Rows changed behind the ORM's back: make loaded objects read them again.
     db.session.expire_all()
     versions_published.send(None, procedure_ids=[t.procedure_id for t, _status in targets])

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.access import any_role, roles_required
 from app.catalog import labels, publication, services
-from app.catalog.models import KINDS, LEVELS, ONLINE_LEVELS, STATUSES
 from app.extensions import db
 from app.web.htmx import render_page
 
@@ -23,13 +23,9 @@ def _sees_drafts() -> bool:
 def index():
     query = services.CatalogQuery.from_args(request.args, per_page=current_app.config["PAGE_SIZE"])
     include_drafts = _sees_drafts()
-    page = services.list_procedures(query, include_drafts=include_drafts)
-    return render_page(
-        "catalog/index.html", "catalog/_results.html", push_url=request.full_path.rstrip("?"),
-        query=query, page=page, options=services.filter_options(include_drafts),
-        choices={"level": LEVELS, "kind": KINDS, "online_level": ONLINE_LEVELS,
-                 "status": STATUSES if include_drafts else ("published", "abolished")},
-    )
+    page = services.list_procedures(query, include_drafts=include_drafts, locale=str(get_locale()))
+    return render_page("catalog/index.html", "catalog/_results.html", push_url=request.full_path.rstrip("?"),
+                       query=query, page=page)
 
 
 def _load(code: str):

@@ -5,22 +5,15 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, and_, asc, desc, exists, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from app.catalog.models import (KINDS, LEVELS, ONLINE_LEVELS, STATUSES, ImportBatch, Procedure,
-                                ProcedureVersion, VersionLevel)
+from app.catalog import listing
+from app.catalog.models import KINDS, LEVELS, ONLINE_LEVELS, STATUSES, ImportBatch, Procedure, ProcedureVersion
 from app.catalog.records import describe, describe_value, flatten, word_diff
 from app.extensions import db
 
-SORTS = {
-    "code": Procedure.code,
-    "title": ProcedureVersion.title,
-    "agency": ProcedureVersion.agency,
-    "sector": ProcedureVersion.sector,
-    "status": Procedure.status,
-    "updated": Procedure.status_changed_at,
-}
+SORTS = tuple(listing.SORT_COLUMNS)
 MAX_PAGE_SIZE = 200
 
 
@@ -72,56 +65,39 @@ class CatalogQuery:
 
 @dataclass
 class Page:
-    items: list[tuple[Procedure, ProcedureVersion]]
+    items: list[listing.Row]
     total: int
     page: int
     per_page: int
+    counts: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.per_page))
 
 
-def _filtered(query: CatalogQuery, include_drafts: bool) -> Select:
-    stmt = select(Procedure, ProcedureVersion).join(
-        ProcedureVersion, ProcedureVersion.id == Procedure.current_version_id)
-    if not include_drafts:
-        stmt = stmt.where(Procedure.status != "draft")
+def list_procedures(query: CatalogQuery, *, include_drafts: bool, locale: str = "en") -> Page:
+    """A page of the catalog list with the count of every filter value (see ``listing``)."""
+    statuses = None if include_drafts else listing.VISIBLE_STATUSES
+    filters = {"status": query.status, "kind": query.kind, "online_level": query.online_level,
+               "sector": query.sector, "agency": query.agency, "level": query.level}
+    groups = listing.all_groups()
+    matched = None
     if query.text:
-        pattern = f"%{query.text.lower()}%"
-        stmt = stmt.where(or_(func.lower(ProcedureVersion.title).like(pattern),
-                              Procedure.code.like(f"{query.text}%")))
-    for column, values in ((ProcedureVersion.agency, query.agency), (ProcedureVersion.sector, query.sector),
-                           (ProcedureVersion.kind, query.kind), (Procedure.status, query.status),
-                           (ProcedureVersion.online_level, query.online_level)):
-        if values:
-            stmt = stmt.where(column.in_(values))
-    if query.level:
-        stmt = stmt.where(exists().where(and_(VersionLevel.version_id == ProcedureVersion.id,
-                                              VersionLevel.level.in_(query.level))))
-    return stmt
-
-
-def list_procedures(query: CatalogQuery, *, include_drafts: bool) -> Page:
-    stmt = _filtered(query, include_drafts)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    order = desc if query.direction == "desc" else asc
-    stmt = stmt.order_by(order(SORTS[query.sort]), asc(Procedure.code))
-    stmt = stmt.limit(query.per_page).offset((query.page - 1) * query.per_page)
-    return Page(items=[(row[0], row[1]) for row in db.session.execute(stmt)], total=total,
-                page=query.page, per_page=query.per_page)
-
-
-def filter_options(include_drafts: bool) -> dict[str, list[str]]:
-    """Distinct agencies and sectors of the procedures the user may see."""
-    base = select(ProcedureVersion).join(Procedure, Procedure.current_version_id == ProcedureVersion.id)
-    if not include_drafts:
-        base = base.where(Procedure.status != "draft")
-    sub = base.subquery()
-    return {
-        "agency": list(db.session.scalars(select(sub.c.agency).distinct().order_by(sub.c.agency))),
-        "sector": list(db.session.scalars(select(sub.c.sector).distinct().order_by(sub.c.sector))),
-    }
+        matched = listing.text_matches(query.text, statuses, groups, query.sort, query.direction)
+        groups = groups.weighted(matched)
+    total, counts = listing.count(groups, filters, statuses)
+    pages = max(1, math.ceil(total / query.per_page))
+    number = min(query.page, pages)
+    offset = (number - 1) * query.per_page
+    if matched is not None:
+        passing = listing.passing_groups(groups, filters, statuses)
+        ids = [int(i) for i in matched[passing[groups.group_of[matched]]][offset:offset + query.per_page]]
+    else:
+        ids = listing.page_ids(filters, statuses, query.sort, query.direction, offset, query.per_page,
+                              total) if total else []
+    items = listing.load_rows(ids, locale)
+    return Page(items=items, total=total, page=number, per_page=query.per_page, counts=counts)
 
 
 def get_procedure(code: str) -> Procedure | None:

@@ -41,24 +41,21 @@ def index():
 
 
 def _export_or_404(export_id: str):
-    """The export's job (while this process has it) and its record on disk."""
+    """The export's job and its record (both from the database, so any node answers)."""
     job = services.job_of(export_id)
-    meta = services.get_export(export_id)
-    if job is None and meta is None:
+    if job is None:
         abort(404)
-    owner_id = job.owner_id if job is not None else meta["owner_id"]
-    if not (current_user.has_role("admin") or owner_id == current_user.id):
+    if not (current_user.has_role("admin") or job.owner_id == current_user.id):
         abort(403)
-    return job, meta
+    return job, services.get_export(export_id)
 
 
 @bp.route("/exports/<export_id>")
 @leads
 def job(export_id: str):
     job, meta = _export_or_404(export_id)
-    # A job that finished before a restart is known from its record only.
-    state = job.state if job is not None else ("failed" if meta["state"] == "running" else meta["state"])
-    available = meta is not None and meta["state"] == "done" and services.export_file(meta).exists()
+    state = "running" if job.active else job.state
+    available = meta["state"] == "done" and services.export_file(meta).exists()
     return render_page("exports/job.html", "exports/_job.html", export_id=export_id, job=job, meta=meta,
                        state=state, available=available, format_labels=services.FORMAT_LABELS,
                        status_labels=services.STATUS_LABELS)

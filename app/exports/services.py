@@ -1,5 +1,5 @@
 """Exports: the simplification plan (xlsx, csv) and the JSON archive of the review, written to
-a file by the command line or, from the web, by a background job into the instance folder.
+a file by the command line or, from the web, by a job into the shared storage (``STORAGE_DIR``).
 
 Who may export: the plan is the working group's submission to the agencies, which the leads
 put together, so leads and admins export it; the archive holds the whole audit trail of the
@@ -8,14 +8,12 @@ export it. The command line is the operator's and may export everything.
 
 Every file is written atomically (a temporary file in the same folder, then a rename), so a
 reader never sees half a file and a failed export leaves nothing behind. Each export writes an
-audit row. Web exports are kept as ``<INSTANCE_DIR>/exports/<id>.<ext>`` with a small
-``<id>.meta`` JSON file beside them (owner, format, filters, state), so the list of recent
-exports and the download check survive a restart of the process; the newest ``KEEP`` files
-are kept.
+audit row. Web exports are kept as ``<STORAGE_DIR>/exports/<id>.<ext>``; what each one is
+(owner, format, filters, state) is its job row, so every node lists and serves them; the newest
+``KEEP`` are kept.
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import tempfile
@@ -31,9 +29,10 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
-from app.admin import jobs
 from app.audit import services as audit
+from app.core import jobs, storage
 from app.exports import archive, csvfile, plan, xlsx
 from app.extensions import db
 from app.timeutil import utcnow
@@ -165,34 +164,27 @@ def write_export(fmt: str, path: Path | str, *, status: str = "proposed", agency
     return result
 
 
-# -- web exports: background jobs, files in the instance folder ----------------------------------
+# -- web exports: jobs, files in the shared storage ----------------------------------------------
 
 def export_dir() -> Path:
-    folder = Path(current_app.config["INSTANCE_DIR"]) / "exports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return storage.folder(storage.EXPORTS)
 
 
-def _meta_path(export_id: str) -> Path:
-    return export_dir() / f"{export_id}.meta"
-
-
-def _write_meta(meta: dict[str, Any]) -> None:
-    path = _meta_path(meta["id"])
-    with atomic_path(path) as temp:
-        temp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+def _record(job: jobs.Job) -> dict[str, Any]:
+    """An export's record, read from its job (the database is the only place it is kept)."""
+    params, result = job.params or {}, job.result or {}
+    return {"id": job.id, "owner_id": job.owner_id, "format": params.get("format"), "status": params.get("status"),
+            "agency": params.get("agency"), "locale": params.get("locale"), "created_at": job.created_at,
+            "state": "running" if job.active else job.state, "rows": result.get("rows"),
+            "counts": result.get("counts") or {}, "message": job.message}
 
 
 def get_export(export_id: str) -> dict[str, Any] | None:
     """The record of a web export (None: no such export, or it was removed)."""
     if not _EXPORT_ID.match(export_id or ""):
         return None
-    try:
-        meta = json.loads(_meta_path(export_id).read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        return None
-    meta["created_at"] = datetime.fromisoformat(meta["created_at"])
-    return meta
+    job = jobs.get(export_id, JOB_KIND)
+    return _record(job) if job is not None else None
 
 
 def export_file(meta: dict[str, Any]) -> Path:
@@ -214,32 +206,29 @@ def download_name(meta: dict[str, Any]) -> str:
 
 def recent_exports(actor, limit: int = KEEP) -> list[dict[str, Any]]:
     """The actor's exports, newest first (an admin sees everyone's)."""
-    found = []
-    for path in export_dir().glob("*.meta"):
-        meta = get_export(path.stem)
-        if meta is not None and may_see(actor, meta):
-            found.append(meta)
-    found.sort(key=lambda meta: meta["created_at"], reverse=True)
-    return found[:limit]
+    query = select(jobs.Job).where(jobs.Job.kind == JOB_KIND).order_by(jobs.Job.created_at.desc()).limit(limit)
+    if not actor.has_role("admin"):
+        query = query.where(jobs.Job.owner_id == actor.id)
+    return [_record(job) for job in db.session.scalars(query)]
 
 
 def prune(keep: int | None = None) -> int:
-    """Remove all but the newest ``keep`` (default ``KEEP``) finished exports; returns how many
-    were removed."""
+    """Keep the newest ``keep`` (default ``KEEP``) exports: remove the finished ones beyond them,
+    files and records; returns how many were removed. The caller commits."""
     keep = KEEP if keep is None else keep
-    metas = [meta for meta in (get_export(path.stem) for path in export_dir().glob("*.meta")) if meta]
-    finished = sorted((meta for meta in metas if meta["state"] != "running"),
-                      key=lambda meta: meta["created_at"], reverse=True)
-    removed = 0
-    for meta in finished[keep:]:
-        export_file(meta).unlink(missing_ok=True)
-        _meta_path(meta["id"]).unlink(missing_ok=True)
-        removed += 1
-    return removed
+    older = db.session.scalars(select(jobs.Job).where(jobs.Job.kind == JOB_KIND)
+                               .order_by(jobs.Job.created_at.desc(), jobs.Job.id).offset(keep)).all()
+    finished = [job for job in older if not job.active]
+    for job in finished:
+        fmt = (job.params or {}).get("format")
+        if fmt in FORMATS:
+            (export_dir() / f"{job.id}.{fmt}").unlink(missing_ok=True)
+        db.session.delete(job)
+    return len(finished)
 
 
 def start_export_job(fmt: str, *, status: str, agency: str | None, user, locale) -> jobs.Job:
-    """Run an export in the background into the instance folder; the job page polls it.
+    """Queue an export into the shared storage; the job page polls it.
 
     ``locale`` (the requester's) is the language of the plan's headers and labels.
     """
@@ -247,49 +236,47 @@ def start_export_job(fmt: str, *, status: str, agency: str | None, user, locale)
     if not can_export(user, fmt):
         raise ExportForbidden(_("Only admins export the review archive.") if fmt == "json"
                               else _("Only leads and admins export the simplification plan."))
-    app = current_app._get_current_object()
-    user_id, owner = user.id, user.username
     agency = (agency or "").strip() or None
+    return jobs.enqueue(JOB_KIND, label=str(FORMAT_LABELS[fmt]), owner_id=user.id,
+                        params={"format": fmt, "status": status, "agency": agency, "locale": str(locale)})
 
-    def work(job: jobs.Job):
-        from app.auth.models import User
 
-        created = utcnow()
-        meta = {"id": job.id, "owner_id": user_id, "owner": owner, "format": fmt, "status": status,
-                "agency": agency, "locale": str(locale), "created_at": created.isoformat(), "state": "running",
-                "rows": None, "message": ""}
-        _write_meta(meta)
-        job.total = 100
-        job.phase = "collect"
+def remove_partial_files(job: jobs.Job) -> None:
+    """An interrupted export leaves no temporary file behind (the file itself is renamed into
+    place only when complete)."""
+    for path in export_dir().glob(f".{job.id}.*.part"):
+        path.unlink(missing_ok=True)
 
-        def progress(phase: str, done: int, total: int) -> None:
-            # Plans: computing the costs is the first half, writing the second; the archive is all writing.
-            share = done / total if total else 1
-            start, span = (0, 50) if phase == "collect" else ((50, 50) if fmt != "json" else (0, 100))
-            job.phase = phase
-            job.done = start + int(span * share)
 
-        try:
-            with force_locale(locale):
-                actor = db.session.get(User, user_id)
-                result = write_export(fmt, export_dir() / f"{job.id}.{fmt}", status=status, agency=agency,
-                                      actor=actor, progress=progress, exported_at=created)
-                db.session.commit()
-                meta.update(state="done", rows=result.rows, counts=result.counts)
-                return result
-        except Exception as exc:
-            db.session.rollback()
-            meta.update(state="failed", message=str(exc))
-            job.message = str(exc)
-            raise
-        finally:
-            _write_meta(meta)
-            prune()
-            db.session.remove()
+@jobs.handler(JOB_KIND, on_interrupt=remove_partial_files)
+def run_export(job: jobs.Running) -> dict:
+    from app.auth.models import User
+    from app.i18n.locale import as_locale
 
-    return jobs.start(app, JOB_KIND, FORMAT_LABELS[fmt], user_id, work)
+    params = job.params
+    fmt = params["format"]
+    job.progress("collect", 0, 100)
+
+    def progress(phase: str, done: int, total: int) -> None:
+        # Plans: computing the costs is the first half, writing the second; the archive is all writing.
+        share = done / total if total else 1
+        start, span = (0, 50) if phase == "collect" else ((50, 50) if fmt != "json" else (0, 100))
+        job.progress(phase, start + int(span * share))
+
+    try:
+        with force_locale(as_locale(params.get("locale") or "en")):
+            actor = db.session.get(User, job.owner_id)
+            result = write_export(fmt, export_dir() / f"{job.id}.{fmt}", status=params["status"],
+                                  agency=params.get("agency"), actor=actor, progress=progress)
+            db.session.commit()
+    except ExportError as exc:
+        db.session.rollback()
+        raise jobs.JobFailed(str(exc)) from exc
+    finally:
+        prune()
+        db.session.commit()
+    return {"rows": result.rows, "counts": result.counts}
 
 
 def job_of(export_id: str) -> jobs.Job | None:
-    job = jobs.get(export_id)
-    return job if job is not None and job.kind == JOB_KIND else None
+    return jobs.get(export_id, JOB_KIND)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
 
 from app.config import SUPPORTED_LOCALES
 from app.i18n import catalogs
@@ -51,6 +52,21 @@ def update_command(directory: Path, locales: tuple[str, ...], template: Path, pr
                              include_previous=previous)
     for figures in result.values():
         click.echo(_stats_line(figures))
+
+
+@translate_cli.command("export")
+@directory_option
+@locale_option
+@with_appcontext
+def export_command(directory: Path, locales: tuple[str, ...]):
+    """Write the catalogs saved in the app (the database) back to the .po files, to commit them."""
+    from app.i18n import stored
+
+    written = stored.export(directory, locales or None)
+    for path in written:
+        click.echo(f"wrote {path}")
+    if not written:
+        click.echo("no catalog has been saved in the app")
 
 
 @translate_cli.command("compile")

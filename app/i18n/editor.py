@@ -2,39 +2,31 @@
 entries, and saving one entry safely.
 
 A save runs the :func:`app.i18n.catalogs.check_entry` rules, refuses a stale edit (each form
-carries the hash of the msgstr the translator started from), and writes under an exclusive file
-lock: a backup copy (``messages.po.bak``), the .po through a temporary file and ``os.replace``,
-the stamped header, then the compiled .mo. Every process notices a changed .mo on its next
-request (:func:`refresh_if_changed`) and drops Flask-Babel's cached translations
-(python-babel/flask-babel issue #180).
+carries the hash of the msgstr the translator started from), and stores the catalog, with its
+header stamped, as the next revision in the database (:mod:`app.i18n.stored`); a concurrent
+save of the same locale takes another number, and this one is read again and retried. Every
+process loads the new revision within ``CATALOG_CHECK_SECONDS`` (the saving one at once).
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import math
-import os
-import shutil
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
 
-from app.i18n import catalogs
+from app.i18n import catalogs, stored
 
 PAGE_SIZE = 50
 FILTERS = ("untranslated", "fuzzy", "all")
 
 
 def editor_dir() -> Path:
-    """The folder the editor reads and writes: the first folder the app loads catalogs from."""
-    configured = current_app.config.get("TRANSLATION_EDITOR_DIR")
-    if configured:
-        return Path(configured)
-    return Path(current_app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")[0])
+    """The folder of the source catalogs the stored ones are merged onto (never written)."""
+    return stored.source_dir()
 
 
 def editable_locales() -> tuple[str, ...]:
@@ -103,16 +95,20 @@ def _entry(message, plural_count: int) -> Entry:
 
 
 def load(locale: str):
-    return catalogs.read_catalog(catalogs.po_path(locale, editor_dir()), locale)
+    return stored.load(locale)[0]
+
+
+def has_catalog(locale: str) -> bool:
+    return stored.exists(locale)
 
 
 def locale_stats() -> list[catalogs.Stats]:
-    result = []
-    for locale in editable_locales():
-        path = catalogs.po_path(locale, editor_dir())
-        if path.exists():
-            result.append(catalogs.stats(catalogs.read_catalog(path, locale), locale))
-    return result
+    return [catalogs.stats(load(locale), locale) for locale in editable_locales() if has_catalog(locale)]
+
+
+def po_text(locale: str) -> str:
+    """The catalog as the app shows it, as a .po file (for download)."""
+    return stored.render(load(locale))
 
 
 @dataclass
@@ -175,18 +171,6 @@ class SaveResult:
     new: dict | None = None
 
 
-@contextmanager
-def locked(path: Path):
-    """An exclusive lock beside the catalog: two saves (threads or processes) never interleave."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "a+b") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
 def find_entry(locale: str, key: str) -> Entry:
     catalog = load(locale)
     for message in catalog:
@@ -196,65 +180,43 @@ def find_entry(locale: str, key: str) -> Entry:
 
 
 def save_entry(locale: str, key: str, forms: list[str], fuzzy: bool, base: str, *, translator: str) -> SaveResult:
-    """Check and write one entry; raise EntryNotFound, EntryRefused or EditConflict."""
-    path = catalogs.po_path(locale, editor_dir())
-    with locked(path):
-        catalog = catalogs.read_catalog(path, locale)
-        message = next((m for m in catalog if m.id and entry_key(m) == key), None)
-        if message is None:
-            raise EntryNotFound(key)
-        stored = _entry(message, catalog.num_plurals)
-        attempted = _entry(message, catalog.num_plurals)
-        attempted.forms, attempted.fuzzy, attempted.base = list(forms), fuzzy, base
-        if base != stored.base:
-            attempted.base = stored.base  # taking either side submits against the stored one
-            raise EditConflict(stored, attempted)
-        plural = isinstance(message.id, (tuple, list))
-        msgstr = tuple(forms) if plural else (forms[0] if len(forms) == 1 else forms)
-        problems = catalogs.check_entry(message.id, msgstr, plural_count=catalog.num_plurals)
-        if problems:
-            raise EntryRefused(attempted, problems)
-        if list(forms) == _forms(message) and fuzzy == message.fuzzy:
-            return SaveResult(stored, changed=False)
-        old = {"msgstr": _forms(message), "fuzzy": message.fuzzy}
-        message.string = msgstr
-        if fuzzy:
-            message.flags.add("fuzzy")
-        else:
-            message.flags.discard("fuzzy")
-            message.previous_id = []
-        catalog.revision_date = datetime.now(UTC)
-        catalog.last_translator = translator
-        if path.exists():
-            shutil.copy2(path, path.with_name(path.name + ".bak"))
-        catalogs.write_catalog(path, catalog)
-        catalogs.compile_catalogs(editor_dir(), locales=[locale])
-        return SaveResult(_entry(message, catalog.num_plurals), changed=True, old=old,
-                          new={"msgstr": list(forms), "fuzzy": fuzzy})
+    """Check and store one entry as a new revision of the catalog (the caller commits); raise
+    EntryNotFound, EntryRefused or EditConflict."""
+    for _attempt in range(5):
+        try:
+            return _save_once(locale, key, forms, fuzzy, base, translator=translator)
+        except stored.RevisionTaken:
+            continue  # another entry of this locale was saved a moment earlier: apply ours on top
+    raise EditConflict(find_entry(locale, key), find_entry(locale, key))
 
 
-# --- every process picks up a changed catalog -----------------------------------------------
-
-def _signature(app) -> tuple:
-    parts = []
-    for folder in app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";"):
-        for locale_dir in sorted(Path(folder).glob("*/LC_MESSAGES")):
-            mo = locale_dir / f"{catalogs.DOMAIN}.mo"
-            try:
-                st = os.stat(mo)
-            except OSError:
-                continue
-            parts.append((str(mo), st.st_mtime_ns, st.st_size, st.st_ino))
-    return tuple(parts)
-
-
-def refresh_if_changed() -> None:
-    """``before_request``: drop Flask-Babel's cached translations when a .mo file changed
-    (in this process or another), so a saved translation shows at once everywhere."""
-    app = current_app._get_current_object()
-    signature = _signature(app)
-    state = app.extensions.setdefault("catalog_editor", {})
-    if state.get("signature") != signature:
-        if "signature" in state:
-            app.extensions["babel"].instance.domain_instance.cache.clear()
-        state["signature"] = signature
+def _save_once(locale: str, key: str, forms: list[str], fuzzy: bool, base: str, *, translator: str) -> SaveResult:
+    catalog, revision = stored.load(locale)
+    message = next((m for m in catalog if m.id and entry_key(m) == key), None)
+    if message is None:
+        raise EntryNotFound(key)
+    stored_entry = _entry(message, catalog.num_plurals)
+    attempted = _entry(message, catalog.num_plurals)
+    attempted.forms, attempted.fuzzy, attempted.base = list(forms), fuzzy, base
+    if base != stored_entry.base:
+        attempted.base = stored_entry.base  # taking either side submits against the stored one
+        raise EditConflict(stored_entry, attempted)
+    plural = isinstance(message.id, (tuple, list))
+    msgstr = tuple(forms) if plural else (forms[0] if len(forms) == 1 else forms)
+    problems = catalogs.check_entry(message.id, msgstr, plural_count=catalog.num_plurals)
+    if problems:
+        raise EntryRefused(attempted, problems)
+    if list(forms) == _forms(message) and fuzzy == message.fuzzy:
+        return SaveResult(stored_entry, changed=False)
+    old = {"msgstr": _forms(message), "fuzzy": message.fuzzy}
+    message.string = msgstr
+    if fuzzy:
+        message.flags.add("fuzzy")
+    else:
+        message.flags.discard("fuzzy")
+        message.previous_id = []
+    catalog.revision_date = datetime.now(UTC)
+    catalog.last_translator = translator
+    stored.add_revision(locale, catalog, revision + 1, translator)
+    return SaveResult(_entry(message, catalog.num_plurals), changed=True, old=old,
+                      new={"msgstr": list(forms), "fuzzy": fuzzy})

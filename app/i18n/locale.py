@@ -31,7 +31,8 @@ def selectable_locales() -> tuple[str, ...]:
     return supported
 
 
-def _as_locale(code: str) -> str | Locale:
+def as_locale(code: str) -> str | Locale:
+    """A locale code as Flask-Babel takes it (the pseudo-locale has no CLDR data of its own)."""
     return pseudo_locale() if code == PSEUDO_LOCALE else code
 
 
@@ -41,9 +42,9 @@ def select_locale() -> str | Locale:
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     selectable = selectable_locales()
     if current_user and current_user.is_authenticated and current_user.locale in selectable:
-        return _as_locale(current_user.locale)
+        return as_locale(current_user.locale)
     chosen = session.get("locale")
     if chosen in selectable:
-        return _as_locale(chosen)
+        return as_locale(chosen)
     best = request.accept_languages.best_match(selectable)
-    return _as_locale(best) if best else current_app.config["BABEL_DEFAULT_LOCALE"]
+    return as_locale(best) if best else current_app.config["BABEL_DEFAULT_LOCALE"]

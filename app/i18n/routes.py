@@ -20,7 +20,7 @@ from flask_login import current_user
 from app.audit import services as audit
 from app.auth.access import public, roles_required
 from app.extensions import db
-from app.i18n import catalogs, editor
+from app.i18n import catalogs, editor, stored
 from app.i18n.locale import selectable_locales
 from app.web.htmx import render_page, wants_fragment
 
@@ -52,7 +52,7 @@ def _locale_or_abort(locale: str) -> str:
         abort(404)
     if locale not in editor.allowed_locales(current_user):
         abort(403)
-    if not catalogs.po_path(locale, editor.editor_dir()).exists():
+    if not editor.has_catalog(locale):
         abort(404)
     return locale
 
@@ -114,6 +114,7 @@ def editor_save(locale: str):
         audit.record(current_user, "translation.updated", "translation", f"{locale}:{result.entry.msgid}",
                      old=result.old, new=result.new)
         db.session.commit()
+        stored.refresh_if_changed(force=True)  # this process shows it at once; the others within seconds
     if not wants_fragment():
         flash(_("The translation was saved."), "success")
         return redirect(url_for("i18n.editor_catalog", locale=locale, **args))
@@ -130,9 +131,7 @@ def _entry_response(locale, entry, args, status, stored=None, saved=False):
 @translators
 def editor_download(locale: str):
     _locale_or_abort(locale)
-    path = catalogs.po_path(locale, editor.editor_dir())
-    with editor.locked(path):
-        data = path.read_bytes()
+    data = editor.po_text(locale).encode("utf-8")
     response = current_app.response_class(data, mimetype="text/x-gettext-translation")
     response.headers["Content-Disposition"] = f'attachment; filename="{locale}-{catalogs.DOMAIN}.po"'
     response.headers["Cache-Control"] = "no-store"

@@ -7,11 +7,13 @@ import hashlib
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from app.auth.access import roles_required
 from app.extensions import db
 from app.queues import services
+from app.review.services import MarkInvalid
 from app.queues.models import SCOPES
 from app.review.labels import ACTION, FLAG, REASON, STATUS, TARGET_KIND, label
 from app.web.htmx import render_page, wants_fragment
@@ -49,9 +51,15 @@ def _review_labels() -> dict:
 def index():
     query = services.QueueRequest.from_args(request.args, current_user,
                                             per_page=current_app.config["PAGE_SIZE"])
+    return _queue_page(query, push_url=request.full_path.rstrip("?"))
+
+
+def _queue_page(query, *, status: int = 200, push_url: str | None = None, **extra):
     restricted = query.queue == "unreviewed" and services.restricted_to_assignments(current_user, query)
     return render_page(
-        "queues/index.html", "queues/_queue.html", push_url=request.full_path.rstrip("?"),
+        "queues/index.html", "queues/_queue.html", status=status, push_url=push_url,
+        batch=extra.get("batch"), batch_errors=extra.get("batch_errors") or {},
+        typed_comment=extra.get("typed_comment", ""),
         query=query, page=services.queue_page(current_user, query),
         counts=services.queue_counts(current_user, query),
         status_counts=services.status_counts(current_user) if query.queue == "mine" else {},
@@ -59,7 +67,51 @@ def index():
         has_assignments=services.has_assignments(current_user),
         my_assignments=services.assignments_of(current_user) if query.queue == "unreviewed" else [],
         restricted=restricted, element_url=element_url, mark_url=mark_url, review=_review_labels(),
+        batch_messages=batch_messages,
     )
+
+
+@bp.route("/queues/decide", methods=["POST"])
+@roles_required("lead", "admin")
+def decide_many():
+    """Accept or reject the ticked proposals of the "decide" queue with one comment. Each mark
+    is decided in its own transaction (``services.decide_many``); rows that could not be decided
+    are listed with the reason. HTMX: the queue again with the outcome; otherwise PRG."""
+    query = services.QueueRequest.from_args({**request.form.to_dict(), "queue": "decide"}, current_user,
+                                            per_page=current_app.config["PAGE_SIZE"])
+    ticked = request.form.getlist("mark")
+    if request.form.get("page_all") == "1":
+        ticked = request.form.getlist("shown")  # "select all on this page" without JS
+    comment = request.form.get("comment", "")[:20_000]
+    try:
+        outcome = services.decide_many(services.parse_choices(ticked), request.form.get("decision", ""),
+                                       comment, current_user)
+    except MarkInvalid as exc:
+        db.session.rollback()
+        if wants_fragment():
+            return _queue_page(query, status=422, batch_errors=exc.errors, typed_comment=comment)
+        for message in exc.errors.values():
+            flash(message, "error")
+        return redirect(url_for("queues.index", **query.args()), 303)
+    if wants_fragment():
+        return _queue_page(query, batch=outcome, push_url=url_for("queues.index", **query.args()))
+    for message, category in batch_messages(outcome):
+        flash(message, category)
+    return redirect(url_for("queues.index", **query.args()), 303)
+
+
+def batch_messages(outcome) -> list[tuple[str, str]]:
+    """The outcome of a batch decision as flash messages: the count, then each refused row."""
+    messages = []
+    if outcome.decided:
+        count = len(outcome.decided)
+        text = (ngettext("%(num)s proposal accepted.", "%(num)s proposals accepted.", count)
+                if outcome.decision == "accepted"
+                else ngettext("%(num)s proposal rejected.", "%(num)s proposals rejected.", count))
+        messages.append((text, "success"))
+    for mark_id, reason in outcome.refused.items():
+        messages.append((_("Mark %(id)s was not decided: %(reason)s", id=mark_id, reason=reason), "error"))
+    return messages
 
 
 @bp.route("/queues/assignments")

@@ -9,7 +9,8 @@ views, each one SQL statement for its page of rows plus one for its count (no qu
   only those in the reviewer's assignments;
 - ``changed``: open marks flagged by republication (the condition of
   ``review.services.marks_to_recheck``), the user's own or in the user's assignments;
-- ``decide``: proposals waiting for a lead's decision, oldest first, not the lead's own.
+- ``decide``: proposals waiting for a lead's decision, oldest first (or by the estimated
+  saving a year, ``sort``), not the lead's own; ``decide_many`` decides several at once.
 """
 from __future__ import annotations
 
@@ -29,7 +30,10 @@ from app.catalog.models import (Channel, Document, Fee, FormField, Procedure, Pr
                                 Step)
 from app.extensions import db
 from app.queues.models import SCOPES, Assignment
+from app.review import services as review
+from app.review.cost import mark_saving_sql
 from app.review.models import OPEN_STATUSES, STATUSES, Mark
+from app.review.settings import INCOME_PER_HOUR, get_setting
 
 OBJECT_TYPE = "queue_assignment"
 # In the order the tabs are shown.
@@ -44,6 +48,10 @@ QUEUE_ROLES = {
 # Leads and admins re-check any flagged mark (review.permissions.can_recheck): they see them all.
 SEES_ALL_FLAGGED = ("lead", "admin")
 ELEMENT_TEXT_LENGTH = 120
+# Orders of the "decide" queue: oldest proposal first, or by the estimated saving a year.
+DECIDE_SORTS = ("", "saving", "saving_asc")
+# Most marks one batch decision takes (a page of the queue is 25 to 100 rows).
+MAX_BATCH = 200
 
 
 class AssignmentError(ValueError):
@@ -248,6 +256,7 @@ class QueueRequest:
     agency: str = ""
     sector: str = ""
     everything: bool = False  # "unreviewed": ignore the reviewer's assignments
+    sort: str = ""  # "decide": one of DECIDE_SORTS
     page: int = 1
     per_page: int = 25
 
@@ -263,12 +272,14 @@ class QueueRequest:
         status = args.get("status", "")
         return cls(queue=queue, status=status if status in STATUSES else "",
                    agency=(args.get("agency") or "").strip()[:300], sector=(args.get("sector") or "").strip()[:300],
-                   everything=args.get("all") == "1", page=page, per_page=per_page)
+                   everything=args.get("all") == "1", page=page, per_page=per_page,
+                   sort=args.get("sort", "") if args.get("sort", "") in DECIDE_SORTS else "")
 
     def args(self, **changes) -> dict[str, Any]:
         """The request as URL arguments (defaults left out), with some changed."""
         values = {"queue": self.queue, "status": self.status, "agency": self.agency, "sector": self.sector,
-                  "all": "1" if self.everything else "", "page": self.page if self.page > 1 else ""}
+                  "all": "1" if self.everything else "", "sort": self.sort,
+                  "page": self.page if self.page > 1 else ""}
         values.update(changes)
         return {name: value for name, value in values.items() if value not in ("", None)}
 
@@ -295,6 +306,7 @@ class MarkRow:
     version: ProcedureVersion
     marked_number: int
     author: User | None
+    saving: float | None = None  # "decide": the estimated saving a year (None: unknown)
     element_text: str | None = None
 
     @property
@@ -415,7 +427,14 @@ def queue_page(user, request: QueueRequest) -> QueuePage:
     if request.queue not in MARK_QUEUES:
         return QueuePage([], 0, 1, request.per_page)
     conditions, order = MARK_QUEUES[request.queue](user, request)
-    stmt = _mark_rows().where(*conditions).order_by(*order).limit(request.per_page).offset(offset)
+    stmt = _mark_rows()
+    if request.queue == "decide":
+        saving = mark_saving_sql(Mark, Current, get_setting(INCOME_PER_HOUR).value).label("saving")
+        stmt = stmt.add_columns(saving)
+        if request.sort:
+            # Unknown savings last in both directions: they cannot be ranked.
+            order = (saving.is_(None), saving.desc() if request.sort == "saving" else saving, *order)
+    stmt = stmt.where(*conditions).order_by(*order).limit(request.per_page).offset(offset)
     items = [MarkRow(*row) for row in db.session.execute(stmt)]
     _add_element_texts(items)
     return QueuePage(items, _count_marks(conditions), request.page, request.per_page)
@@ -454,3 +473,59 @@ def _add_element_texts(rows: list[MarkRow]) -> None:
             if value and len(value) > ELEMENT_TEXT_LENGTH:
                 value = value[:ELEMENT_TEXT_LENGTH - 1].rstrip() + "…"
             row.element_text = value
+
+
+# -- deciding several proposals at once -----------------------------------------------------------
+
+@dataclass
+class BatchOutcome:
+    """What ``decide_many`` did: the marks decided, and per mark refused why (a conflict, a
+    state that moved on, a permission)."""
+
+    decision: str
+    decided: list[int] = field(default_factory=list)
+    refused: dict[int, str] = field(default_factory=dict)
+
+
+def parse_choices(values: list[str]) -> list[tuple[int, int]]:
+    """``"<mark id>:<revision>"`` values of the queue's checkboxes, in order, once each."""
+    choices: dict[int, int] = {}
+    for value in values[:MAX_BATCH]:
+        mark_id, _sep, revision = (value or "").partition(":")
+        if mark_id.isdigit() and revision.isdigit():
+            choices.setdefault(int(mark_id), int(revision))
+    return list(choices.items())
+
+
+def decide_many(choices: list[tuple[int, int]], decision: str, comment: str, actor) -> BatchOutcome:
+    """Accept or reject several proposals with one comment, each through
+    ``review.services.decide_mark`` (its checks, audit row and revision guard).
+
+    Each decision is its own transaction, committed here: a row that cannot be decided (changed
+    since the page was loaded, decided by someone else, the lead's own) is rolled back alone and
+    reported, the others stand. ``choices`` are (mark id, revision seen) pairs; a missing
+    decision or comment refuses the whole batch with ``review.MarkInvalid`` before any write.
+    """
+    if decision not in ("accepted", "rejected"):
+        raise review.MarkInvalid({"decision": _("Accept or reject.")})
+    comment = (comment or "").strip()
+    errors = {}
+    if not choices:
+        errors["mark"] = _("Select the proposals to decide on.")
+    if not comment:
+        errors["comment"] = _("Give the reason for the decision.")
+    elif len(comment) > review.MAX_TEXT:
+        errors["comment"] = _("Keep this under %(count)s characters.", count=review.MAX_TEXT)
+    if errors:
+        raise review.MarkInvalid(errors)
+    outcome = BatchOutcome(decision)
+    for mark_id, revision in choices:
+        try:
+            review.decide_mark(mark_id, revision, decision, comment, actor)
+            db.session.commit()
+        except review.MarkError as exc:
+            db.session.rollback()
+            outcome.refused[mark_id] = str(exc)
+        else:
+            outcome.decided.append(mark_id)
+    return outcome

@@ -3,8 +3,9 @@
 The inline form on the procedure page, the mark's own page and bulk marking all post the same
 field names, so one function reads them: ``action``, ``reason``, ``rationale``,
 ``legal_number`` (one of the procedure's legal basis numbers) or ``legal_text``, the estimated
-effects (``hours_saved_per_case``, ``fees_saved_vnd``, ``other_saved_vnd``, plain numbers with a
-decimal point) and the action's values as ``params.<name>`` (``params.steps`` may repeat).
+effects (``hours_saved_per_case``, ``fees_saved_vnd``, ``other_saved_vnd``) and the action's
+values as ``params.<name>`` (``params.steps`` may repeat). Numbers are typed the way the
+interface language writes them ("20.000", "1,5" in Vietnamese) and read here (``numbers``).
 Checking is the services' job (``rules``); this only gathers, so that every problem comes
 back from one place with the field it belongs to.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.review.numbers import NUMBER_FIELDS, read_field
 from app.review.rules import EFFECT_FIELDS
 
 TEXT_FIELDS = ("action", "reason", "rationale", "legal_number", "legal_text")
@@ -38,7 +40,7 @@ def mark_values(form) -> dict[str, Any]:
             values[name] = _text(form.get(name))
     for name in EFFECT_FIELDS:
         if name in form:
-            values[name] = _text(form.get(name))
+            values[name] = read_field(name, _text(form.get(name)))
     params: dict[str, Any] = {}
     for key in form:
         if not key.startswith("params."):
@@ -48,6 +50,8 @@ def mark_values(form) -> dict[str, Any]:
             continue
         if name in LIST_PARAMS:
             params[name] = [_text(item) for item in form.getlist(key) if _text(item)]
+        elif key in NUMBER_FIELDS:
+            params[name] = read_field(key, _text(form.get(key)))
         else:
             params[name] = _text(form.get(key))
     if params or "action" in values:

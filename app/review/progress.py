@@ -146,7 +146,8 @@ def _cost_figure(totals, goal) -> Figure:
     return Figure("cost", ratios["proposed"], ratios["accepted"], goal,
                   details={"incomplete": {view: totals[view].incomplete for view in VIEWS},
                            "procedures": {view: totals[view].procedures for view in VIEWS},
-                           "clamped": {view: totals[view].clamped for view in VIEWS}})
+                           "clamped": {view: totals[view].clamped for view in VIEWS},
+                           "unknown_marks": {view: len(totals[view].unknown_marks) for view in VIEWS}})
 
 
 def _cost_saved(goal, year, scope, by, reports: list[CostReport] | None = None) -> dict[str | None, Figure]:

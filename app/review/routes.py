@@ -28,7 +28,7 @@ from app.catalog.labels import CHANNEL, LEVEL, TIME_UNIT, duration_label
 from app.catalog.models import LEVELS, TIME_UNITS
 from app.catalog.records import flatten
 from app.extensions import db
-from app.review import permissions, services
+from app.review import numbers, permissions, presenters, services
 from app.review.forms import mark_values
 from app.review.labels import ACTION, DATABASE, FLAG, REASON, STATUS, TARGET_KIND, label
 from app.review.models import ACTIONS, DATABASES, REASONS
@@ -37,6 +37,7 @@ from app.web.filters import number, vnd
 from app.web.htmx import render_page, trigger_header, wants_fragment
 
 bp = Blueprint("review", __name__)
+presenters.register(bp)
 
 markers = roles_required("reviewer", "admin")
 # Who reads marks (a translator alone does not: permissions.can_read_marks).
@@ -370,9 +371,13 @@ def mark_form(version, target: str, *, mode: str, action_url: str, values: dict[
 def _block_response(procedure, target: str, *, form: dict | None = None, status: int = 200,
                     announce: str | None = None):
     version = procedure.current_version
-    response = make_response(render_template(
-        "review/_review_block.html", procedure=procedure, version=version,
-        review=review_panel(procedure, version), key=target, form=form), status)
+    review = review_panel(procedure, version)
+    html = render_template("review/_review_block.html", procedure=procedure, version=version, review=review,
+                           key=target, form=form)
+    if announce:
+        # A save changed the procedure's counts: the panel follows out of band.
+        html += render_template("review/_panel_counts.html", review=review, oob=True)
+    response = make_response(html, status)
     response.vary.add("HX-Request")
     if announce:
         response.headers["HX-Trigger-After-Settle"] = trigger_header({"review:announce": announce})
@@ -439,6 +444,25 @@ def _new_page(procedure, target: str, form: dict, status: int = 200):
     return render_template("review/new_mark.html", procedure=procedure, version=version, target=target,
                            target_label=target_name(target), target_text=text, target_is_content=is_content,
                            form=form, back_url=_element_url(procedure, target)), status
+
+
+@bp.route("/marks/read-number")
+@markers
+def read_number():
+    """Inline check of one number input of the mark form (``?field=<name>&<name>=<text>``):
+    the number as it will be saved, or why it cannot be read. Only the text, for HTMX."""
+    name = request.args.get("field", "")
+    if name not in numbers.NUMBER_FIELDS:
+        abort(400)
+    value = numbers.read_field(name, (request.args.get(name) or "")[:100].strip())
+    if isinstance(value, numbers.Unreadable):
+        html = render_template("review/_number_echo.html", error=value.message)
+    else:
+        html = render_template("review/_number_echo.html", text=presenters.number_echo_text(name, value)
+                               if value is not None else "")
+    response = make_response(html)
+    response.vary.add("HX-Request")
+    return response
 
 
 @bp.route("/procedures/<code>/marks/block")

@@ -20,6 +20,7 @@ from app.catalog.models import LEVELS, TIME_UNITS
 from app.catalog.records import SCALAR_FIELDS, canonical_json, flatten, normalise
 from app.review.labels import ACTION, TARGET_KIND, label
 from app.review.models import DATABASES, REASONS, TARGET_KINDS
+from app.review.numbers import Unreadable
 
 # Which targets each action applies to.
 ACTION_TARGETS: dict[str, frozenset[str]] = {
@@ -83,6 +84,8 @@ def target_hash(data: dict[str, Any]) -> str:
 
 
 def check_action(action: str, target_kind: str) -> None:
+    if not action:
+        raise RuleError({"action": _("Choose an action.")})
     if action not in ACTION_TARGETS:
         raise RuleError({"action": _("Unknown action %(action)s.", action=action)})
     if target_kind not in ACTION_TARGETS[action]:
@@ -96,8 +99,12 @@ def parse_number(value: Any) -> Decimal | None:
     """A non-negative finite number from a number or a plain decimal string; None when empty.
 
     Strings use a decimal point and no thousands separators ("1500000", "0.5"): "150.000"
-    would be 150 here but 150,000 to a Vietnamese reader, so forms must send plain numbers.
+    would be 150 here but 150,000 to a Vietnamese reader, so forms read what people type with
+    the interface locale first (``numbers.read_field``); what they could not read arrives as
+    ``Unreadable`` and its message is the error.
     """
+    if isinstance(value, Unreadable):
+        raise ValueError(value.message)
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
@@ -113,6 +120,10 @@ def parse_number(value: Any) -> Decimal | None:
     return number
 
 
+def _unreadable_message(value: Any, default: str) -> str:
+    return value.message if isinstance(value, Unreadable) else default
+
+
 def clean_effects(values: Mapping[str, Any], action: str, errors: dict[str, str]) -> dict[str, float | None]:
     """The estimated effect fields as floats (or None: not estimated)."""
     cleaned: dict[str, float | None] = {}
@@ -122,7 +133,7 @@ def clean_effects(values: Mapping[str, Any], action: str, errors: dict[str, str]
         try:
             number = parse_number(values[name])
         except ValueError:
-            errors[name] = _("Enter a number of zero or more.")
+            errors[name] = _unreadable_message(values[name], _("Enter a number of zero or more."))
             continue
         if number is not None and action in FIXED_EFFECT_ACTIONS:
             errors[name] = _("%(action)s has a fixed effect on the cost; leave the estimate empty.",
@@ -204,12 +215,17 @@ def _required(params, name, errors, *, text: bool = True) -> Any:
     if text and not isinstance(value, str):
         errors[f"params.{name}"] = _("Enter text.")
         return None
+    if isinstance(value, Unreadable):
+        return value  # a number the form could not read: _number reports why
     return value.strip() if isinstance(value, str) else value
 
 
 def _number(params, name, errors, *, whole: bool = False) -> Decimal | None:
     value = _required(params, name, errors, text=False)
     if value is None:
+        return None
+    if isinstance(value, Unreadable):
+        errors[f"params.{name}"] = value.message
         return None
     try:
         number = parse_number(value)

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from app.admin import jobs
+from app.core import jobs
 from app.search import store
 from app.timeutil import utcnow
 

@@ -5,9 +5,9 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.admin import jobs
 from app.auth.access import any_role, roles_required
 from app.catalog import labels
+from app.core import jobs
 from app.extensions import db
 from app.search import services, synonym_format, synonym_lists
 from app.search import synonyms as synonyms_module
@@ -63,17 +63,11 @@ def admin():
 @roles_required("admin")
 def rebuild():
     # One rebuild at a time across processes: the rebuild's lock decides; this check only
-    # avoids starting a thread that would be refused at once.
+    # avoids queueing a job that would be refused at once. The job is this node's: its
+    # worker rebuilds this node's index folder.
     if not services.rebuild_running():
-        app = current_app._get_current_object()
-
-        def work(job: jobs.Job):
-            try:
-                return services.reindex()
-            except services.RebuildRunning:
-                return None  # another worker started one a moment earlier: its status shows
-
-        jobs.start(app, "reindex", _("Search index rebuild"), current_user.id, work)
+        jobs.enqueue(services.REBUILD_JOB_KIND, label=_("Search index rebuild"), owner_id=current_user.id,
+                     node=current_app.config["NODE_NAME"])
     return redirect(url_for("search.admin"))
 
 

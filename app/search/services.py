@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import defer, selectinload
 
 from app.catalog.models import Procedure, ProcedureVersion, PublicationEvent
+from app.core import jobs
 from app.extensions import db
 from app.review import changes
 from app.search import documents, indexer, querying, rebuilds, snippets, store
@@ -121,6 +122,18 @@ def reindex(progress=None) -> dict:
     """Rebuild the index from the database into a fresh generation, then switch to it;
     ``RebuildRunning`` when a rebuild is already under way (in any process)."""
     return indexer.rebuild(progress=progress)
+
+
+REBUILD_JOB_KIND = "reindex"
+
+
+@jobs.handler(REBUILD_JOB_KIND)
+def run_rebuild(job: jobs.Running) -> dict | None:
+    """A rebuild requested from the admin page, run by a job worker of the node that asked."""
+    try:
+        return reindex()
+    except RebuildRunning:
+        return None  # another process started one a moment earlier: its status shows
 
 
 def rebuild_status() -> rebuilds.RebuildStatus:

@@ -64,7 +64,7 @@
 })();
 // == end of work queues ==
 
-// == Bulk marking (search page): "select all on this page" checks every hit of the page ==
+// == Bulk marking (search page) and batch decisions (queue): "select all on this page" checks every row ==
 // Without this, the server adds the page's hits itself when "select all on this page" is sent.
 (function () {
   "use strict";
@@ -74,8 +74,8 @@
     var selector = box.getAttribute("data-select-all");
     if (selector) {
       document.querySelectorAll(selector).forEach(function (hit) { hit.checked = box.checked; });
-    } else if (box.classList.contains("hit-select") && !box.checked) {
-      // One hit left out: the page is no longer selected as a whole.
+    } else if ((box.classList.contains("hit-select") || box.classList.contains("decide-select")) && !box.checked) {
+      // One row left out: the page is no longer selected as a whole.
       document.querySelectorAll("[data-select-all]").forEach(function (all) { all.checked = false; });
     }
   });

@@ -6,8 +6,8 @@ row raised by every change. No revision row is written here: until the lists are
 ``flask bootstrap``, the admin page or an import) the starter set shipped with the app applies.
 Downgrade drops both tables.
 
-Revision ID: 5b7e2c41d9a3
-Revises: 5e2b7c1d9a40
+Revision ID: d81f3b9e6a24
+Revises: 5b7e2c41d9a3
 Create Date: 2026-12-07 21:30:00.000000
 
 """
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '5b7e2c41d9a3'
-down_revision = '5e2b7c1d9a40'
+revision = 'd81f3b9e6a24'
+down_revision = '5b7e2c41d9a3'
 branch_labels = None
 depends_on = None
 

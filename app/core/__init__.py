@@ -1,0 +1,1 @@
+"""Shared infrastructure every feature package uses (jobs, stored files)."""
