@@ -28,6 +28,7 @@ from babel.messages.plurals import get_plural
 from babel.messages.pofile import PoFileParser, read_po, write_po
 
 from app.config import PROJECT_ROOT, SUPPORTED_LOCALES
+from app.i18n import glossary
 
 DOMAIN = "messages"
 TRANSLATIONS_DIR = PROJECT_ROOT / "translations"
@@ -254,6 +255,10 @@ def read_checked(path: Path, locale: str) -> tuple[Catalog, list[Problem]]:
 def check_all(directory: Path = TRANSLATIONS_DIR, locales: Iterable[str] | None = None) -> list[Problem]:
     """Check the catalog of each locale (by default every supported locale); a missing one is a problem."""
     problems: list[Problem] = []
+    try:
+        glossaries = glossary.load(directory / "glossary.json")
+    except glossary.GlossaryError as exc:
+        return [Problem("*", "", str(exc))]
     for locale in (SUPPORTED_LOCALES if locales is None else locales):
         path = po_path(locale, directory)
         if not path.exists():
@@ -262,6 +267,9 @@ def check_all(directory: Path = TRANSLATIONS_DIR, locales: Iterable[str] | None 
         catalog, file_problems = read_checked(path, locale)
         problems.extend(file_problems)
         problems.extend(check_catalog(catalog, locale))
+        if locale in glossaries:
+            problems.extend(Problem(locale, msgid, problem, context)
+                            for msgid, context, problem in glossary.problems(catalog, locale, glossaries[locale]))
     return problems
 
 
