@@ -6,9 +6,11 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.search import synonym_lists
+from app.search.analysis import tokenize
 
 
 def test_admin_edits_the_english_list_and_tries_a_query(live_server, page, make_user, sign_in):
+    tokenize("ใบขับขี่")  # the Thai dictionary loads once per process (1-2 s): not inside a browser wait
     make_user("ada", "admin")
     sign_in(page, "ada")
     page.goto("/admin/search/synonyms")
