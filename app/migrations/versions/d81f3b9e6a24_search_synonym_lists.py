@@ -7,7 +7,7 @@ row raised by every change. No revision row is written here: until the lists are
 Downgrade drops both tables.
 
 Revision ID: d81f3b9e6a24
-Revises: 5b7e2c41d9a3
+Revises: a401c7de70bc
 Create Date: 2026-12-07 21:30:00.000000
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd81f3b9e6a24'
-down_revision = '5b7e2c41d9a3'
+down_revision = 'a401c7de70bc'
 branch_labels = None
 depends_on = None
 
