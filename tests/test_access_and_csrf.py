@@ -42,6 +42,7 @@ EXPECTED = {
     "search.admin": ADMIN,
     "search.rebuild": ADMIN,
     "search.progress": ADMIN,
+    "search.synonyms": ADMIN,
     "i18n.editor_index": TRANSLATORS,
     "i18n.editor_catalog": TRANSLATORS,
     "i18n.editor_save": TRANSLATORS,
