@@ -90,6 +90,7 @@ def _init_extensions(app: Flask) -> None:
     import app.review.models  # noqa: F401
     import app.queues.models  # noqa: F401
     import app.notifications.models  # noqa: F401
+    import app.search.models  # noqa: F401
     import app.review.changes  # noqa: F401  (counts mark changes for the caches that read all marks)
     from app.catalog.signals import versions_published
     from app.review.services import reconcile_published

@@ -11,13 +11,23 @@ result cache. The same queries then run through a plain Whoosh index with the de
 StandardAnalyzer (one text field, no facets, no snippets) as the baseline. ``--marks N`` first
 puts N review marks on random procedures, as a review in progress would (the review state facet
 of every query reads them).
+
+The rebuild runs in a process of its own, whose peak resident memory is printed. The first
+search of a fresh process (a web worker that just started) is timed in new processes, and so
+is the first search after a switch to a new generation in a process that was already serving
+(the new generation is a copy of the current one, so its files are in the page cache, as after
+a rebuild whose worker opened it before the switch).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import resource
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -94,6 +104,45 @@ def publication_latency(folder: Path, count: int, seed: int) -> dict[str, float]
     return {"apply": applied - started, "search": found - applied, "total": found - started}
 
 
+FIRST_QUERY = "đăng ký hộ kinh doanh"
+
+
+def child_main(mode: str, app) -> dict:
+    """What a child process measures (``--child``); returns figures as a dict."""
+    with app.app_context():
+        if mode == "rebuild":
+            state = services.reindex()
+            return {**state, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+        if mode == "first-search":
+            started = time.perf_counter()
+            services.search(SearchRequest(text=FIRST_QUERY))
+            return {"ms": (time.perf_counter() - started) * 1000}
+        if mode == "after-switch":
+            services.search(SearchRequest(text="giấy phép"))  # serving the current generation
+            folder = app.config["SEARCH_INDEX_DIR"]
+            generation = store.current(folder)
+            copy, holder = store.new_generation(folder)
+            holder.close()
+            shutil.rmtree(copy.path)
+            shutil.copytree(generation.path, copy.path, ignore=shutil.ignore_patterns(store.HOLDERS))
+            store.switch_to(folder, copy)
+            started = time.perf_counter()
+            services.search(SearchRequest(text=FIRST_QUERY))
+            elapsed = (time.perf_counter() - started) * 1000
+            store.searchers.clear()
+            store.remove_unused(folder)
+            return {"ms": elapsed}
+    raise SystemExit(f"unknown mode {mode}")
+
+
+def in_child(mode: str, args) -> dict:
+    """Run ``--child mode`` in a new Python process; its figures."""
+    command = [sys.executable, __file__, "--child", mode, "--count", str(args.count), "--workdir", args.workdir]
+    done = subprocess.run(command, capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
@@ -109,10 +158,20 @@ def main() -> None:
     parser.add_argument("--marks", type=int, default=0,
                         help="review marks on random procedures (the review state facet reads them)")
     parser.add_argument("--keep-index", action="store_true", help="reuse an index left in --workdir")
+    parser.add_argument("--first-searches", type=int, default=3, help="fresh processes timed")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        folder = Path(args.workdir)
+        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / f'bench-{args.count}.db'}",
+                          "INSTANCE_DIR": str(folder), "SECRET_KEY": "bench",
+                          "SEARCH_INDEX_DIR": str(folder / f"index-{args.count}"), "SEARCH_INDEXER": "off"})
+        print(json.dumps(child_main(args.child, app)))
+        return
 
     tmp = None if args.workdir else tempfile.TemporaryDirectory()
-    folder = Path(args.workdir or tmp.name)
+    args.workdir = args.workdir or tmp.name
+    folder = Path(args.workdir)
     folder.mkdir(parents=True, exist_ok=True)
     database = folder / f"bench-{args.count}.db"
     fresh = not database.exists()
@@ -129,15 +188,24 @@ def main() -> None:
             import_file(corpus, publish=True)
             print(f"import of {args.count:,} procedures: {time.perf_counter() - started:.1f} s")
         started = time.perf_counter()
+        peak = None
         if args.keep_index and store.current(app.config["SEARCH_INDEX_DIR"]) is not None:
             state = store.read_state(store.current(app.config["SEARCH_INDEX_DIR"]).path)
             build = state.get("build_seconds", 0.0)
         else:
-            state = services.reindex()
-            build = time.perf_counter() - started
+            db.session.remove()
+            state = in_child("rebuild", args)
+            build = state["build_seconds"]  # the build itself, without the process's start
+            peak = state["peak_rss_mb"]
         size = store.folder_size(store.current(app.config["SEARCH_INDEX_DIR"]).path)
         print(f"rebuild: {state['documents']:,} documents in {build:.1f} s "
-              f"({state['documents'] / build:,.0f} docs/s), {size / 1e6:.0f} MB")
+              f"({state['documents'] / max(build, 1e-9):,.0f} docs/s), {size / 1e6:.0f} MB"
+              + (f", peak memory of the rebuild process {peak:,.0f} MB" if peak else ""))
+        firsts = [in_child("first-search", args)["ms"] for _ in range(args.first_searches)]
+        after = [in_child("after-switch", args)["ms"] for _ in range(args.first_searches)]
+        print(f"first search of a fresh process: median {statistics.median(firsts):.0f} ms "
+              f"({', '.join(f'{value:.0f}' for value in firsts)}); first after a switch: median "
+              f"{statistics.median(after):.0f} ms ({', '.join(f'{value:.0f}' for value in after)})")
 
         marks = ensure_marks(args.marks, args.seed)
         queries = make_queries(args.queries, args.seed)

@@ -23,6 +23,7 @@ EXPECTED = {
     "catalog.show": ANY,
     "catalog.history": ANY,
     "catalog.diff": ANY,
+    "catalog.compare": ANY,
     "catalog.publish": ADMIN,
     "catalog.abolish": ADMIN,
     "admin.users": ADMIN,

@@ -7,12 +7,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sqlalchemy import select, update
 
 from app.catalog import publication
 from app.catalog.importer import import_file
 from app.catalog.services import get_procedure
+from app.core import jobs
 from app.extensions import db
 from app.search import engine, indexer, postings, services, store
+from app.search import nodes
+from app.search.models import SearchNode
 from app.search.services import SearchRequest
 from helpers import example_records, record, write_jsonl
 
@@ -240,8 +244,9 @@ def test_rebuild_arrays_equal_the_arrays_of_whoosh_postings(corpus, app, tmp_pat
     theirs = next((tmp_path / "whoosh" / postings.FOLDER).iterdir())
     files = sorted(path.name for path in theirs.glob("*.npy"))
     assert files == sorted(path.name for path in ours[0].glob("*.npy"))
-    # 6 fields x 4 arrays, positions and their starts for 2, lengths for the 5 scored fields
-    assert len(files) == 6 * 4 + 2 * 2 + 5
+    # 6 fields x 4 arrays, positions and their starts for 2, lengths for the 5 scored fields;
+    # columns: pid, updated, code, 5 facets with their value names, level bits
+    assert len(files) == 6 * 4 + 2 * 2 + 5 + 3 + 5 * 2 + 1
     for name in files:
         mine, whooshs = np.load(ours[0] / name), np.load(theirs / name)
         assert mine.dtype == whooshs.dtype and np.array_equal(mine, whooshs), name
@@ -253,8 +258,8 @@ def test_queries_on_rebuilt_arrays_match_whoosh_on_its_own_index(corpus, app, tm
     from app.search import querying
 
     index = _whoosh_built(tmp_path / "whoosh")
-    searcher, _key, extras = services._searcher()
-    ours = querying.engine_for(searcher, extras)
+    with services._searcher() as (searcher, _key, extras):
+        ours = querying.engine_for(searcher, extras)
     assert all(arrays is not None and arrays.only_copy for _sub, _offset, arrays in ours.segments)
     queries = ['"sổ hộ khẩu"', '"dang ky khai sinh"', '"khai sinh đăng ký"', '"đăng khai"~2', "dang*", "kh*",
                "k?t hon", "k*n", "folded:[dang TO khai]", "folded:{a TO dang]", '"marriage registration"',
@@ -296,8 +301,8 @@ def test_indexer_segments_get_arrays_and_merges_keep_the_rebuilt_segment(corpus,
         load(tmp_path, [record(code, title=title)], publish=True, name=f"late-{number}.jsonl")
         services.apply_pending()  # one commit per procedure: small segments that Whoosh merges
         assert codes(f'"{title.lower()}"') == [code]
-    searcher, _key, _extras = services._searcher()
-    segments = {postings.segment_id(leaf) for leaf, _offset in searcher.reader().leaf_readers()}
+    with services._searcher() as (searcher, _key, _extras):
+        segments = {postings.segment_id(leaf) for leaf, _offset in searcher.reader().leaf_readers()}
     assert rebuilt <= segments, "the rebuilt segment was merged away"
     assert len(segments) < 1 + len(titles), "small segments were never merged"
     folders = {path.name for path in (generation.path / postings.FOLDER).iterdir()}
@@ -310,8 +315,8 @@ def test_indexer_segments_get_arrays_and_merges_keep_the_rebuilt_segment(corpus,
     services.apply_pending()
     assert codes('"đăng ký lại việc kết hôn"') == ["1.000894"]
     assert codes('"dang ky ket hon"') == []
-    searcher, _key, _extras = services._searcher()
-    assert rebuilt <= {postings.segment_id(leaf) for leaf, _offset in searcher.reader().leaf_readers()}
+    with services._searcher() as (searcher, _key, _extras):
+        assert rebuilt <= {postings.segment_id(leaf) for leaf, _offset in searcher.reader().leaf_readers()}
 
 
 def test_rebuild_switches_atomically_and_cleans_up(corpus, app):
@@ -319,31 +324,54 @@ def test_rebuild_switches_atomically_and_cleans_up(corpus, app):
     first = store.current(folder).name
     calls = []
     services.reindex(progress=lambda done, total, phase: calls.append((done, total, phase)))
-    assert calls == [(7, 7, "write")]  # fewer than 500 procedures: only the phase change
+    assert calls == [(0, 7, "read"), (7, 7, "write")]  # fewer than 500 procedures: start and phase change
     second = store.current(folder).name
     assert second != first
-    assert [path.name for path in folder.glob("gen-*")] == [second]
+    # The old generation is removed once this process's searcher of it is closed (the next
+    # search opens the new one, which the rebuild opened before the switch).
     assert codes("dang ky ket hon")[0] == "1.000894"
+    assert [path.name for path in folder.glob("gen-*")] == [second]
 
 
-def test_admin_index_page_and_rebuild_job(corpus, client, make_user, login):
-    from app.core import jobs
-    from helpers import wait_for_job
+def rebuild_jobs() -> list[jobs.Job]:
+    db.session.commit()  # a new snapshot, as a new request would see
+    return db.session.scalars(select(jobs.Job).where(jobs.Job.kind == nodes.REBUILD_KIND)
+                              .order_by(jobs.Job.node)).all()
 
+
+def test_admin_index_page_and_rebuild_request(corpus, app, client, make_user, login):
+    """The button asks every server's search worker for a rebuild (a job per server); each
+    server's search worker carries out its own, and any web worker shows the progress."""
     login(make_user("ada", "admin"))
     page = client.get("/admin/search").get_data(as_text=True)
     assert "The index and the database agree." in page
-    assert client.post("/admin/search/rebuild").status_code == 302
-    job = wait_for_job(jobs.latest("reindex"))
-    assert job.state == "done" and job.result["documents"] == 7
+    db.session.add(SearchNode(name="node-b", documents=7))  # as node-b's search worker reports itself
+    db.session.commit()
+    response = client.post("/admin/search/rebuild", headers={"HX-Request": "true"})
+    fragment = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="search-health"' in fragment
+    assert fragment.count("Waiting for the search worker of this server") == 2
+    assert 'hx-trigger="load delay:1s"' in fragment and "Rebuild the index" not in fragment
+    assert [(job.node, job.state) for job in rebuild_jobs()] == [("node-b", "queued"), (nodes.this_node(), "queued")]
+    # A second click while they wait adds nothing; the general job workers leave them alone.
+    client.post("/admin/search/rebuild")
+    assert len(rebuild_jobs()) == 2
+    assert jobs.drain(app) == 0
+    before = store.current(app.config["SEARCH_INDEX_DIR"]).name
+    assert indexer.carry_out_requests() == 1  # this server's search worker: its own job only
+    assert store.current(app.config["SEARCH_INDEX_DIR"]).name != before
+    assert [(job.node, job.state) for job in rebuild_jobs()] == [("node-b", "queued"), (nodes.this_node(), "done")]
     done = client.get("/admin/search/progress", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Rebuild finished: 7 procedures" in done
+    assert "Waiting for the search worker of this server" in done  # node-b has not taken its own yet
+    assert 'hx-trigger="load delay:1s"' in done
 
 
-def test_one_rebuild_at_a_time_and_its_status_is_shared(corpus, app, client, make_user, login):
-    """The rebuild lock and status live in the index folder: another process (here: the lock
-    taken as another process would) is refused, and every worker reads the same progress."""
+def test_one_rebuild_at_a_time_per_node(corpus, app, client, make_user, login):
+    """The rebuild lock lives in the index folder: another process (here: the lock taken as
+    another process would) is refused; a rebuild whose worker died shows "interrupted"."""
     from app.search import rebuilds
+    from app.timeutil import utcnow
 
     folder = app.config["SEARCH_INDEX_DIR"]
     before = store.current(folder).name
@@ -351,23 +379,34 @@ def test_one_rebuild_at_a_time_and_its_status_is_shared(corpus, app, client, mak
     with rebuilds.exclusive(folder):
         with pytest.raises(services.RebuildRunning):
             services.reindex()
-        rebuilds.write(folder, rebuilds.RebuildStatus(state="running", phase="read", done=500, total=2000))
-        assert client.post("/admin/search/rebuild").status_code == 302  # no second rebuild started
-        page = client.get("/admin/search/progress", headers={"HX-Request": "true"}).get_data(as_text=True)
-        assert "Rebuilding: 500 of 2,000 procedures" in page and 'hx-trigger="load delay:1s"' in page
-        rebuilds.write(folder, rebuilds.RebuildStatus(state="running", phase="write", done=2000, total=2000))
-        page = client.get("/admin/search/progress", headers={"HX-Request": "true"}).get_data(as_text=True)
-        assert "all 2,000 procedures read; writing the index files" in page
+        refused = app.test_cli_runner().invoke(args=["search", "reindex"])
+        assert refused.exit_code == 1 and "already running" in refused.output
     assert store.current(folder).name == before
-    # The lock is free but the status still says running: that process ended mid-way.
+    job = nodes.request_rebuild()[0]
+    claimed = nodes.claim()
+    assert claimed == job.id and nodes.claim() is None
+    # As the search worker of this node would, in a process of its own.
+    db.session.execute(update(jobs.Job).where(jobs.Job.id == job.id).values(worker="node-a:4242:search-worker"))
+    db.session.commit()
+    jobs.progress(job.id, "read", 500, 2000)
+    db.session.commit()  # a new snapshot, as a new request would see
+    page = client.get("/admin/search/progress", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Rebuilding: 500 of 2,000 procedures" in page and 'hx-trigger="load delay:1s"' in page
+    jobs.progress(job.id, "write", 2000, 2000)
+    db.session.commit()
+    page = client.get("/admin/search/progress", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "all 2,000 procedures read; writing the index files" in page
+    # Its worker stops beating: the rebuild reads as interrupted.
+    db.session.execute(update(jobs.Job).where(jobs.Job.id == job.id)
+                       .values(heartbeat_at=utcnow() - jobs.HEARTBEAT_TIMEOUT * 2))
+    db.session.commit()
     page = client.get("/admin/search/progress", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Its process ended before it finished." in page and "hx-trigger" not in page
     result = app.test_cli_runner().invoke(args=["search", "reindex"])
-    assert result.exit_code == 0 and store.current(folder).name != before
-    assert services.rebuild_status().state == "done" and services.rebuild_status().documents == 7
-    with rebuilds.exclusive(folder):
-        refused = app.test_cli_runner().invoke(args=["search", "reindex"])
-    assert refused.exit_code == 1 and "already running" in refused.output
+    assert result.exit_code == 0, result.output
+    assert store.current(folder).name != before
+    latest = rebuild_jobs()[-1]
+    assert (latest.state, latest.result["documents"]) == ("done", 7)
 
 
 def test_review_state_facet_follows_the_marks(corpus, make_user):

@@ -21,6 +21,7 @@ OBJECT_TYPE = {
 ACTION = {
     "batch.imported": lazy_pgettext("audit action", "Batch imported"),
     "batch.published": lazy_pgettext("audit action", "Batch published"),
+    "batch.rejected": lazy_pgettext("audit action", "Import rejected"),
     "procedure.published": lazy_pgettext("audit action", "Procedure published"),
     "procedure.abolished": lazy_pgettext("audit action", "Procedure abolished"),
     "procedure.updated": lazy_pgettext("audit action", "Procedure updated"),
@@ -29,6 +30,10 @@ ACTION = {
     "user.updated": lazy_pgettext("audit action", "Account changed"),
     "user.password_changed": lazy_pgettext("audit action", "Password changed"),
     "user.password_reset": lazy_pgettext("audit action", "Password reset"),
+    "user.login": lazy_pgettext("audit action", "Signed in"),
+    "user.login_failed": lazy_pgettext("audit action", "Sign-in failed"),
+    # TRANSLATORS: sign-in refused after too many failures for the account or the address.
+    "user.login_throttled": lazy_pgettext("audit action", "Sign-in refused (too many failures)"),
     "translation.updated": lazy_pgettext("audit action", "Translation saved"),
     "mark.created": lazy_pgettext("audit action", "Mark created"),
     "mark.updated": lazy_pgettext("audit action", "Mark edited"),

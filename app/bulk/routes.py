@@ -38,7 +38,7 @@ def _selection_info(selection: services.Selection) -> dict:
     try:
         ids, info["missing"] = services.selected_procedure_ids(selection)
         info["count"] = len(ids)
-    except search.QueryError:
+    except (search.QueryError, search.IndexUnavailable):
         info["error"] = True
     return info
 

@@ -378,6 +378,9 @@ def plan(request: BulkRequest, actor) -> Plan:
         procedure_ids, missing = selected_procedure_ids(request.selection)
     except search.QueryError as exc:
         raise BulkInvalid({"selection": _("The search of this selection cannot be read.")}) from exc
+    except search.IndexUnavailable as exc:
+        raise BulkInvalid({"selection": _("The search index of this server is unavailable while it is "
+                                          "being built; try again in a few minutes.")}) from exc
     result = Plan(request, procedure_count=len(procedure_ids), missing_codes=missing)
     folded = fold_pattern(request.pattern)
     found = list(_matches(request.kind, folded, procedure_ids))

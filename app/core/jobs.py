@@ -160,6 +160,7 @@ class Running:
 class Handler:
     run: Callable[[Running], Any]
     on_interrupt: Callable[[Job], None] | None = None
+    dedicated: bool = False  # claimed only by a loop that names the kind (the search worker)
 
 
 _handlers: dict[str, Handler] = {}
@@ -168,16 +169,18 @@ _live: dict[str, tuple[str, int, int]] = {}
 _running_here: set[str] = set()
 
 
-def handler(kind: str, *, on_interrupt: Callable[[Job], None] | None = None):
-    """Register the function that runs jobs of ``kind``."""
+def handler(kind: str, *, on_interrupt: Callable[[Job], None] | None = None, dedicated: bool = False):
+    """Register the function that runs jobs of ``kind``; a ``dedicated`` kind is left to a loop
+    that claims it by name (``claim(..., kinds=[kind])``), never to the general workers."""
     def register(function: Callable[[Running], Any]):
-        _handlers[kind] = Handler(function, on_interrupt)
+        _handlers[kind] = Handler(function, on_interrupt, dedicated)
         return function
     return register
 
 
 def registered_kinds() -> tuple[str, ...]:
-    return tuple(sorted(_handlers))
+    """The kinds the general workers claim."""
+    return tuple(sorted(kind for kind, entry in _handlers.items() if not entry.dedicated))
 
 
 # -- writing ------------------------------------------------------------------------------------

@@ -5,9 +5,12 @@ import json
 import sys
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
-from app.search import indexer, services
+from app.core import jobs
+from app.extensions import db
+from app.search import indexer, nodes, services
 
 
 @click.group("search")
@@ -34,28 +37,53 @@ def query_command(text: str, as_json: bool, limit: int):
 
 
 @search_cli.command("reindex")
+@click.option("--here-only", is_flag=True, help="Rebuild this server's index only; ask no other server.")
 @with_appcontext
-def reindex_command():
-    """Rebuild the index from the database into a fresh folder, then switch to it."""
+def reindex_command(here_only: bool):
+    """Rebuild the index of every server: this server's here and now (into a fresh folder,
+    then a switch), the others' by their search workers (a job per server)."""
+    busy = ("a rebuild of this server's index is already running (started from the admin page or another "
+            "command); try again when it has finished")
+    if services.rebuild_running_here():
+        raise click.ClickException(busy)
+    queued = nodes.request_rebuild(nodes=[nodes.this_node()] if here_only else None)
+    others = [job.node for job in queued if job.node != nodes.this_node()]
+    job_id = nodes.claim()
+    if job_id is None:  # this server's search worker took it first
+        raise click.ClickException(busy)
     with click.progressbar(length=1, label="indexing") as bar:
         def progress(done: int, total: int, phase: str = "read") -> None:
             bar.length = max(total, 1)
             if phase == "write":
                 bar.label = "writing the index"
             bar.update(done - bar.pos)
+        indexer.progress_listeners.append(progress)
         try:
-            state = services.reindex(progress=progress)
-        except services.RebuildRunning as exc:
-            raise click.ClickException("a rebuild is already running (started from the admin page or "
-                                       "another command); try again when it has finished") from exc
-    click.echo(f"indexed {state['documents']} procedures in {state['build_seconds']} s")
+            jobs.run_claimed(current_app._get_current_object(), job_id)
+        finally:
+            indexer.progress_listeners.remove(progress)
+    db.session.rollback()  # see what the job's own transactions wrote
+    job = jobs.get(job_id)
+    if job.state != "done":
+        raise click.ClickException(busy if job.message and "already running" in job.message else
+                                   f"the rebuild failed; the previous index is still in use. {job.message}")
+    click.echo(f"indexed {job.result['documents']} procedures in {job.result['build_seconds']} s")
+    if others:
+        click.echo(f"rebuild requested of the search workers of: {', '.join(others)}")
 
 
 @search_cli.command("check")
 @with_appcontext
 def check_command():
-    """Compare the index with the database; exit 1 when they differ."""
+    """Compare the index with the database and verify its arrays (sizes, checksums); exit 1
+    when they differ. A damaged index is taken out of service and its rebuild requested."""
     report = services.check()
+    if report.unavailable:
+        click.echo("the index is unavailable: " + ("none built yet" if report.unavailable == "missing" else "damaged"))
+    for problem in report.damage[:50]:
+        click.echo(f"damaged: {problem}")
+    if report.unavailable:
+        click.echo("a rebuild of this server's index is requested of its search worker")
     for label, codes in (("missing from the index", report.missing), ("in the index only", report.extra),
                          ("status differs", report.wrong_status)):
         if codes:
@@ -63,15 +91,16 @@ def check_command():
     click.echo(f"outbox events not yet applied: {report.lag}")
     if not report.ok:
         sys.exit(1)
-    click.echo("index and database agree")
+    click.echo("index and database agree; the arrays are intact")
 
 
 @search_cli.command("worker")
 @click.option("--interval", type=float, default=0.5, show_default=True)
 @with_appcontext
 def worker_command(interval: float):
-    """Run the indexer as its own process (set SEARCH_INDEXER=external for the web workers)."""
-    click.echo("indexer running; Ctrl-C stops it")
+    """Run this server's search worker: builds and rebuilds its index, applies publications
+    (set SEARCH_INDEXER=external for the web workers)."""
+    click.echo(f"search worker of {nodes.this_node()} running; Ctrl-C stops it")
     try:
         indexer.run_forever(interval)
     except KeyboardInterrupt:

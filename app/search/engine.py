@@ -34,9 +34,9 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.util.numeric import byte_to_length
 
+from app.search import columns as column_arrays
 from app.search import facets as facet_arrays
 from app.search import postings as posting_arrays
-from app.search.analysis import tokenize
 from app.search.lru import LruCache
 
 K1, B = 1.2, 0.75
@@ -62,6 +62,11 @@ class SegmentColumns:
 
 SEGMENTS_KEPT = 64
 _segments = LruCache(SEGMENTS_KEPT)
+
+
+def retain_columns(idents: set[str]) -> None:
+    """Forget the columns of segments other than ``idents`` (no open searcher has them)."""
+    _segments.discard(lambda ident: ident not in idents)
 
 
 def text_of(value) -> str:
@@ -101,14 +106,22 @@ def segment_columns(leaf, arrays=None) -> SegmentColumns:
     if cached is not None:
         return cached
     size = leaf.doc_count_all()
-    columns = SegmentColumns(
-        size=size,
-        pid=_numeric_column(leaf, "pid", size, np.int64),
-        updated=_numeric_column(leaf, "updated", size, np.int64),
-        codes=[text_of(value) for value in leaf.column_reader("code")][:size],
-        lengths={field: _lengths(leaf, field, size, arrays) for field in SCORED_FIELDS},
-        facets=facet_arrays.load(leaf),
-    )
+    if arrays is not None and column_arrays.has_columns(arrays.folder):
+        # Written with the segment: opened in milliseconds, where Whoosh's columns are decoded
+        # document by document.
+        stored = column_arrays.load(arrays.folder)
+        columns = SegmentColumns(size=size, pid=stored["pid"], updated=stored["updated"], codes=stored["codes"],
+                                 lengths={field: _lengths(leaf, field, size, arrays) for field in SCORED_FIELDS},
+                                 facets=stored["facets"])
+    else:
+        columns = SegmentColumns(
+            size=size,
+            pid=_numeric_column(leaf, "pid", size, np.int64),
+            updated=_numeric_column(leaf, "updated", size, np.int64),
+            codes=[text_of(value) for value in leaf.column_reader("code")][:size],
+            lengths={field: _lengths(leaf, field, size, arrays) for field in SCORED_FIELDS},
+            facets=facet_arrays.load(leaf),
+        )
     if ident is not None:
         _segments.put(ident, columns)
     return columns
@@ -122,8 +135,9 @@ class Engine:
         self.generation_path = generation_path
         reader = searcher.reader()
         # (sub-searcher, first document number, posting arrays or None) of each segment
+        # Empty segments are left out: an index of an empty catalog has one that reads no columns.
         self.segments = [(sub, offset, posting_arrays.for_segment(generation_path, posting_arrays.segment_id(
-            sub.reader()))) for sub, offset in searcher.leaf_searchers()]
+            sub.reader()))) for sub, offset in searcher.leaf_searchers() if sub.reader().doc_count_all()]
         parts = [segment_columns(sub.reader(), arrays) for sub, _offset, arrays in self.segments]
         self.size = sum(part.size for part in parts)
         self.live = np.zeros(self.size, dtype=bool)
@@ -148,7 +162,6 @@ class Engine:
         # Per-document arrays derived from outside the index (the review state facet), by key.
         self.derived = LruCache(4)
         self._lock = threading.Lock()
-        tokenize("ไทย")  # loads PyThaiNLP's dictionary now rather than in the first Thai query
 
     # ----------------------------------------------------------------- postings
 

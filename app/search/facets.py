@@ -47,10 +47,14 @@ def load(reader) -> FacetArrays:
         if docnum >= size:
             break
         if raw not in cache:
-            text = raw.decode("utf-8") if isinstance(raw, bytes) else (raw or "")
-            cache[raw] = sum(1 << LEVELS.index(part) for part in text.split(",") if part in LEVELS)
+            cache[raw] = level_bits(raw.decode("utf-8") if isinstance(raw, bytes) else (raw or ""))
         bits[docnum] = cache[raw]
     return FacetArrays(values, codes, bits)
+
+
+def level_bits(levels: str) -> int:
+    """The bit mask of a comma-separated list of levels."""
+    return sum(1 << LEVELS.index(part) for part in levels.split(",") if part in LEVELS)
 
 
 def concatenate(parts: list[FacetArrays]) -> FacetArrays:

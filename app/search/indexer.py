@@ -16,11 +16,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask, current_app
+from flask_babel import gettext as _
 from whoosh.writing import LockError
 
 from app.catalog.publication import events_after
+from app.core import jobs
 from app.extensions import db
-from app.search import documents, inversion, postings, rebuilds, store
+from app.search import columns, documents, inversion, nodes, postings, rebuilds, store
 from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -31,23 +33,12 @@ def _index_dir() -> str:
     return current_app.config["SEARCH_INDEX_DIR"]
 
 
-def ensure_index() -> store.Generation:
-    """The current generation; builds the first one from the database when there is none."""
+def apply_pending(limit: int = BATCH) -> int:
+    """Apply outbox events after the last one applied; return how many were applied (none
+    while this node has no index: its rebuild starts from the outbox position it reads)."""
     generation = store.current(_index_dir())
     if generation is None:
-        try:
-            rebuild()
-        except rebuilds.RebuildRunning:
-            # The first build is under way in another thread or process: wait for it.
-            while rebuilds.is_running(_index_dir()):
-                time.sleep(0.2)
-        generation = store.current(_index_dir())
-    return generation
-
-
-def apply_pending(limit: int = BATCH) -> int:
-    """Apply outbox events after the last one applied; return how many were applied."""
-    generation = ensure_index()
+        return 0
     state = store.read_state(generation.path)
     events = events_after(state.get("last_seq", 0), limit)
     if not events:
@@ -85,51 +76,129 @@ def apply_pending(limit: int = BATCH) -> int:
 
 
 def rebuild(progress: Callable[..., None] | None = None) -> dict:
-    """Build a fresh generation from the database and switch to it atomically.
+    """Build a fresh generation of this node's index from the database and switch to it.
 
     Whoosh receives each procedure's ids and columns; the text fields are inverted by
     ``inversion`` into the posting arrays of the same segment (one writer, so document numbers
     follow the order of addition). The outbox position is taken before reading, so events
     that arrive during the build are applied again afterwards (harmless, see module docstring).
-    ``progress(done, total, phase)`` is called as procedures are read ("read") and once more
-    when the index files are being written ("write"); ``rebuilds`` shares the same with every
-    process. ``rebuilds.RebuildRunning`` when another rebuild is under way.
+    ``progress(done, total, phase)`` is called at the start, as procedures are read ("read")
+    and once more when the index files are being written ("write").
+    ``rebuilds.RebuildRunning`` when another rebuild of this node's index is under way.
     """
     folder = _index_dir()
     with rebuilds.exclusive(folder):
-        status = rebuilds.started(len(documents.searchable_ids()))
-        rebuilds.write(folder, status)
+        total = len(documents.searchable_ids())
 
         def report(done: int, phase: str) -> None:
-            status.done, status.phase = done, phase
-            rebuilds.write(folder, status)
             if progress:
-                progress(done, status.total, phase)
+                progress(done, total, phase)
 
-        try:
-            state = _build(folder, report)
-        except BaseException as exc:
-            status.state, status.message = "failed", str(exc) or type(exc).__name__
-            status.finished_at = utcnow().isoformat(timespec="seconds")
-            rebuilds.write(folder, status)
-            raise
-        status.state, status.documents, status.build_seconds = "done", state["documents"], state["build_seconds"]
-        status.finished_at = utcnow().isoformat(timespec="seconds")
-        rebuilds.write(folder, status)
-        return state
+        report(0, "read")
+        return _build(folder, report)
+
+
+# Whoever wants to follow this process's rebuild jobs as they run (the command line's bar).
+progress_listeners: list[Callable[[int, int, str], None]] = []
+
+
+@jobs.handler(nodes.REBUILD_KIND, dedicated=True)
+def run_rebuild_job(job: jobs.Running) -> dict:
+    """A requested rebuild of this node's index, run by this node's search worker."""
+    def report(done: int, total: int, phase: str) -> None:
+        job.progress(phase, done, total)
+        for listener in list(progress_listeners):
+            listener(done, total, phase)
+
+    try:
+        return rebuild(progress=report)
+    except rebuilds.RebuildRunning as exc:
+        raise jobs.JobFailed(_("Another rebuild of this server's index is already running.")) from exc
+
+
+def carry_out_requests() -> int:
+    """Run this node's queued rebuild jobs, one at a time; returns how many ran."""
+    app = current_app._get_current_object()
+    jobs.reap()
+    count = 0
+    while (job_id := nodes.claim()) is not None:
+        db.session.rollback()
+        jobs.run_claimed(app, job_id)
+        count += 1
+    return count
+
+
+def replica_state() -> dict:
+    """This node's index as a search sees it: generation, documents, outbox position and the
+    problem that keeps it from serving (None when it serves)."""
+    folder = _index_dir()
+    generation = store.current(folder)
+    state = store.read_state(generation.path) if generation else {}
+    try:
+        with store.searchers.lease(folder) as (searcher, _key, _extras):
+            documents_count = searcher.doc_count()
+        problem = None
+    except store.IndexUnavailable as exc:
+        documents_count, problem = 0, str(exc)
+    return {"generation": generation.name if generation else None, "documents": documents_count,
+            "last_seq": state.get("last_seq", 0), "problem": problem}
+
+
+REPORT_EVERY = 10.0  # seconds between reports of an unchanged replica (the admin page's "last report")
+_reported: dict = {}
+
+
+def look_after_replica() -> dict:
+    """Report this node's replica, and queue its rebuild when it has no index or a broken one."""
+    state = replica_state()
+    last_state, last_at = _reported.get("state"), _reported.get("at", 0.0)
+    if state != last_state or time.monotonic() - last_at >= REPORT_EVERY:
+        nodes.report(**state)
+        _reported.update(state=state, at=time.monotonic())
+    if state["problem"] and nodes.may_repair():
+        reason = "missing" if state["problem"] == "missing" else "broken"
+        nodes.request_rebuild(nodes=[nodes.this_node()], reason=reason)
+    return state
+
+
+def work_round() -> int:
+    """One round of a node's search worker: look after the replica, carry out its rebuilds,
+    apply the outbox. Returns the events applied."""
+    look_after_replica()
+    carry_out_requests()
+    total = 0
+    while count := apply_pending():
+        total += count
+    return total
 
 
 def _build(folder: str, report: Callable[[int, str], None]) -> dict:
     start_seq = _last_outbox_seq()
-    generation = store.new_generation(folder)
+    generation, holder = store.new_generation(folder)
+    try:
+        state = _build_into(folder, generation, start_seq, report)
+        # Opened here before the switch (the build's memory is freed by now): this process's
+        # next search finds it open, and its files are in the page cache for the others.
+        store.searchers.preload(generation)
+        store.switch_to(folder, generation)
+        return state
+    finally:
+        holder.close()
+        store.remove_unused(folder)  # a failed build's folder; old generations no process holds
+
+
+def _build_into(folder: str, generation: store.Generation, start_seq: int,
+                report: Callable[[int, str], None]) -> dict:
     index = store.open_index(generation)
     writer = index.writer(limitmb=256)
     inverter = inversion.Inverter()
+    column_writer = columns.ColumnWriter()
     count = 0
     started = time.perf_counter()
     try:
-        for columns, parts in documents.all_parts():
-            writer.add_document(**columns)
+        for values, parts in documents.all_parts():
+            writer.add_document(**values)
+            column_writer.add(values)
             inverter.add(parts)
             count += 1
             if count % 500 == 0:
@@ -142,7 +211,7 @@ def _build(folder: str, report: Callable[[int, str], None]) -> dict:
             for leaf, _offset in reader.leaf_readers():
                 ident = postings.segment_id(leaf)
                 if ident is not None:
-                    inversion.write_segment(generation.path, ident, inverter)
+                    inversion.write_segment(generation.path, ident, inverter, column_writer)
     except BaseException:
         if not writer.is_closed:
             writer.cancel()
@@ -152,7 +221,6 @@ def _build(folder: str, report: Callable[[int, str], None]) -> dict:
     state = {"last_seq": start_seq, "built_at": utcnow().isoformat(timespec="seconds"), "documents": count,
              "build_seconds": round(time.perf_counter() - started, 1)}
     store.write_state(generation.path, state)
-    store.switch_to(folder, generation)
     return state
 
 
@@ -194,10 +262,9 @@ class _Runner:
         while not self.stop.is_set():
             with app.app_context():
                 try:
-                    while apply_pending():
-                        pass
+                    work_round()
                 except Exception:  # keep the loop alive; the health page shows the lag
-                    log.exception("indexer round failed")
+                    log.exception("search worker round failed")
                 finally:
                     db.session.remove()
             self.wake.wait(interval)
@@ -224,9 +291,12 @@ def nudge() -> None:
 
 
 def run_forever(interval: float = 0.5) -> None:
-    """``flask search worker``: the indexer as its own process."""
+    """``flask search worker``: this node's search worker as its own process."""
     while True:
-        while apply_pending():
-            pass
-        db.session.remove()
+        try:
+            work_round()
+        except Exception:  # keep the worker alive (a database restart, say); the admin page shows the lag
+            log.exception("search worker round failed")
+        finally:
+            db.session.remove()
         time.sleep(interval)

@@ -129,10 +129,13 @@ class Inverter:
                                    tfs, sorted_positions)
 
 
-def write_segment(generation_path: Path, ident: str, inverter: Inverter) -> int:
-    """Write a rebuilt segment's arrays, marked as the only copy of its text fields."""
+def write_segment(generation_path: Path, ident: str, inverter: Inverter, column_writer=None) -> int:
+    """Write a rebuilt segment's arrays (and its columns, ``columns.ColumnWriter``), marked as
+    the only copy of its text fields."""
     partial = postings.partial_folder(generation_path, ident)
     written = inverter.write(partial)
+    if column_writer is not None:
+        column_writer.write(partial)
     (partial / postings.ONLY_COPY).write_text("Whoosh holds the ids and columns of this segment only.\n",
                                               encoding="utf-8")
     postings.publish(partial)

@@ -30,3 +30,11 @@ class LruCache:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+
+    def discard(self, predicate) -> int:
+        """Forget every entry whose key satisfies ``predicate``; returns how many."""
+        with self._lock:
+            doomed = [key for key in self._items if predicate(key)]
+            for key in doomed:
+                del self._items[key]
+        return len(doomed)

@@ -20,19 +20,23 @@ Arrays are found by segment id: a segment merged away takes its arrays out of us
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import threading
+import zlib
 from pathlib import Path
 
 import numpy as np
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import MERGE_SMALL
 
+from app.search import columns
 from app.search.schema import TEXT_FIELDS
 
 FOLDER = "arrays"
 ONLY_COPY = "only-copy"
+MANIFEST = "manifest.json"
 __all__ = ["TEXT_FIELDS", "SegmentArrays", "for_segment", "merge_policy", "read_leaf", "write"]
 PARTS = ("terms", "offsets", "docs", "tfs")
 POSITION_PARTS = ("positions", "termpos")
@@ -127,8 +131,79 @@ def partial_folder(generation_path: Path, ident: str) -> Path:
     return partial
 
 
+class DamagedArrays(OSError):
+    """A segment's arrays differ from what was written (size, checksum, a file missing)."""
+
+
+def checksum(path: Path) -> str:
+    value = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 22):
+            value = zlib.crc32(chunk, value)
+    return f"{value:08x}"
+
+
+def write_manifest(folder: Path) -> None:
+    """Record the size and CRC-32 of every array file, for ``verify`` and the opening check."""
+    entries = {path.name: {"size": path.stat().st_size, "crc32": checksum(path)}
+               for path in sorted(folder.glob("*.npy"))}
+    (folder / MANIFEST).write_text(json.dumps(entries, indent=0), encoding="utf-8")
+
+
+def read_manifest(folder: Path) -> dict[str, dict] | None:
+    try:
+        return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None  # arrays written before manifests existed
+    except ValueError as exc:
+        raise DamagedArrays(f"{folder.name}: unreadable manifest") from exc
+
+
+def check_sizes(folder: Path) -> None:
+    """Cheap check at opening: every file the manifest lists is there with its size."""
+    manifest = read_manifest(folder)
+    for name, entry in (manifest or {}).items():
+        try:
+            size = (folder / name).stat().st_size
+        except FileNotFoundError:
+            raise DamagedArrays(f"{folder.name}/{name}: missing") from None
+        if size != entry["size"]:
+            raise DamagedArrays(f"{folder.name}/{name}: {size} bytes instead of {entry['size']}")
+
+
+def verify_generation(generation_path: Path, checksums: bool = True) -> list[str]:
+    """Every difference between the arrays of a generation's segments and their manifests."""
+    folder = Path(generation_path) / FOLDER
+    problems = []
+    for segment in sorted(folder.iterdir()) if folder.is_dir() else ():
+        if segment.is_dir() and not segment.name.endswith(".partial"):
+            problems.extend(verify(segment, checksums))
+    return problems
+
+
+def verify(folder: Path, checksums: bool = True) -> list[str]:
+    """Every difference between a segment's array files and its manifest (sizes, checksums)."""
+    try:
+        manifest = read_manifest(folder)
+    except DamagedArrays as exc:
+        return [str(exc)]
+    if manifest is None:
+        return [f"{folder.name}: no manifest"]
+    problems = []
+    for name, entry in manifest.items():
+        path = folder / name
+        if not path.exists():
+            problems.append(f"{folder.name}/{name}: missing")
+        elif path.stat().st_size != entry["size"]:
+            problems.append(f"{folder.name}/{name}: {path.stat().st_size} bytes instead of {entry['size']}")
+        elif checksums and checksum(path) != entry["crc32"]:
+            problems.append(f"{folder.name}/{name}: checksum differs")
+    return problems
+
+
 def publish(partial: Path) -> Path:
     """Give a segment's finished arrays their name: the folder appears complete or not at all."""
+    write_manifest(partial)
     target = partial.with_name(partial.name.removesuffix(".partial"))
     os.replace(partial, target)
     return target
@@ -154,6 +229,7 @@ def write(generation_path: Path, reader, fields: tuple[str, ...]) -> int:
         for field in fields:
             if field in leaf.schema:
                 written += _write_field_from_whoosh(partial, leaf, field)
+        columns.write_from_whoosh(partial, leaf)
         publish(partial)
     return written
 
@@ -222,6 +298,8 @@ class SegmentArrays:
     """The arrays of one segment, memory-mapped."""
 
     def __init__(self, folder: Path) -> None:
+        check_sizes(folder)
+        self.folder = folder
         self.only_copy = (folder / ONLY_COPY).exists()
         self.fields: dict[str, dict[str, np.ndarray]] = {}
         self.lengths: dict[str, np.ndarray] = {}
@@ -354,3 +432,12 @@ def for_segment(generation_path: Path | None, ident: str | None) -> SegmentArray
             while len(_open) > 64:
                 _open.pop(next(iter(_open)))
         return _open[folder]
+
+
+def retain(segments: set[tuple[Path, str]]) -> None:
+    """Keep this process's maps of the arrays of ``segments`` (generation path, segment id)
+    only: the others' files are closed once no engine uses them."""
+    wanted = {Path(path) / FOLDER / ident for path, ident in segments}
+    with _lock:
+        for folder in [folder for folder in _open if folder not in wanted]:
+            del _open[folder]

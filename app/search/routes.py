@@ -1,13 +1,13 @@
 """The search page and the admin page for index health and rebuilds."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, request, url_for
+
+from flask import Blueprint, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.access import any_role, roles_required
 from app.catalog import labels
-from app.core import jobs
 from app.search import services
 from app.search.facets import LEVELS
 from app.web.htmx import render_page, wants_fragment
@@ -38,6 +38,12 @@ def index():
         results = services.search(search_request)
     except services.QueryError:
         message = _("This search could not be read. Check quotes and brackets, or search for plain words.")
+    except services.IndexUnavailable as exc:
+        message = (_("The search index of this server is being built; search is available again in a few "
+                     "minutes. The catalog can be browsed meanwhile.") if exc.reason == "missing" else
+                   _("The search index of this server is unavailable: it was found damaged and is being "
+                     "rebuilt. Search is available again in a few minutes; the catalog can be browsed "
+                     "meanwhile."))
     return render_page("search/index.html", "search/_results.html", push_url=request.full_path.rstrip("?"),
                        search=search_request, results=results, message=message,
                        chosen=search_request.filter_dict(), level_order=LEVELS,
@@ -52,31 +58,31 @@ def _facet_labels() -> dict[str, dict]:
 @bp.route("/admin/search")
 @roles_required("admin")
 def admin():
+    return _admin_page()
+
+
+def _admin_page():
+    """The admin page, or for HTMX its swappable part (``#search-health``, which the rebuild
+    button targets and selects)."""
     return render_page("search/admin.html", "search/_health.html", health=services.health(),
-                       report=services.check(), job=services.rebuild_status())
+                       report=services.check(checksums=False), nodes=services.rebuilds_overview())
 
 
 @bp.route("/admin/search/rebuild", methods=["POST"])
 @roles_required("admin")
 def rebuild():
-    # One rebuild at a time across processes: the rebuild's lock decides; this check only
-    # avoids queueing a job that would be refused at once. The job is this node's: its
-    # worker rebuilds this node's index folder.
-    if not services.rebuild_running():
-        jobs.enqueue(services.REBUILD_JOB_KIND, label=_("Search index rebuild"), owner_id=current_user.id,
-                     node=current_app.config["NODE_NAME"])
+    """Ask every server's search worker to rebuild its index (a request in the database)."""
+    services.request_rebuild(current_user.id)
+    if wants_fragment():
+        return _admin_page()
     return redirect(url_for("search.admin"))
 
 
 @bp.route("/admin/search/progress")
 @roles_required("admin")
 def progress():
-    """The rebuild's progress (the fragment polls itself while it runs); read from the index
-    folder, so any web worker answers it."""
-    status = services.rebuild_status()
-    if status.state == "none":
-        abort(404)
+    """The rebuilds' progress on every server (the fragment polls itself while one runs); read
+    from the database, so any web worker of any server answers it."""
     if wants_fragment():
-        return render_page("search/admin.html", "search/_rebuild.html", job=status)
-    return render_page("search/admin.html", "search/_rebuild.html", health=services.health(),
-                       report=services.check(), job=status)
+        return render_page("search/admin.html", "search/_rebuild.html", nodes=services.rebuilds_overview())
+    return _admin_page()

@@ -5,7 +5,10 @@ Nothing outside ``app.search`` imports Whoosh: callers use ``search``, ``matchin
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -14,16 +17,21 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import defer, selectinload
 
 from app.catalog.models import Procedure, ProcedureVersion, PublicationEvent
-from app.core import jobs
 from app.extensions import db
 from app.review import changes
-from app.search import documents, indexer, querying, rebuilds, snippets, store
+from app.search import documents, indexer, nodes, postings, querying, rebuilds, snippets, store
 from app.search import facets as facet_arrays
+from app.search.analysis import tokenize
 from app.search.querying import QueryError, SearchRequest
 from app.search.rebuilds import RebuildRunning
+from app.search.store import IndexUnavailable
 
-__all__ = ["QueryError", "RebuildRunning", "SearchRequest", "SearchPage", "search", "matching_ids", "reindex",
-           "rebuild_status", "rebuild_running", "apply_pending", "check", "health"]
+__all__ = ["IndexUnavailable", "QueryError", "RebuildRunning", "SearchRequest", "SearchPage", "search",
+           "matching_ids", "reindex", "request_rebuild", "rebuilds_overview", "apply_pending", "check", "health"]
+
+# Every searcher this process opens gets its engine at once: damage shows when opening, and the
+# first search finds the columns loaded.
+store.searchers.prepare = querying.engine_for
 
 
 @dataclass
@@ -51,12 +59,25 @@ def _folder() -> str:
     return current_app.config["SEARCH_INDEX_DIR"]
 
 
-def _searcher():
-    searcher, key, extras = store.searchers.get(_folder())
-    if searcher is None:
-        indexer.ensure_index()
-        searcher, key, extras = store.searchers.get(_folder())
-    return searcher, key, extras
+@contextmanager
+def _searcher() -> Iterator[tuple[Any, Any, dict]]:
+    """The current searcher for the block; ``IndexUnavailable`` when this node has no usable
+    index. A search never builds one: it asks this node's search worker for a rebuild."""
+    try:
+        with store.searchers.lease(_folder()) as leased:
+            yield leased
+    except IndexUnavailable as exc:
+        _ask_for_rebuild(exc)
+        raise
+
+
+def _ask_for_rebuild(problem: IndexUnavailable) -> None:
+    try:
+        if nodes.may_repair():
+            nodes.request_rebuild(nodes=[nodes.this_node()], reason=problem.reason)
+            indexer.nudge()
+    except Exception:  # the database may be what is down; the page still answers
+        db.session.rollback()
 
 
 def review_states() -> tuple[tuple, tuple[str, ...], dict[int, int]]:
@@ -66,9 +87,11 @@ def review_states() -> tuple[tuple, tuple[str, ...], dict[int, int]]:
 
 
 def search(request: SearchRequest) -> SearchPage:
-    """Run a search; raise QueryError for a query that cannot be read."""
-    searcher, key, extras = _searcher()
-    outcome = querying.run(searcher, key, extras, request, review=review_states())
+    """Run a search; raise QueryError for a query that cannot be read, IndexUnavailable when
+    this node has no usable index."""
+    review = review_states()
+    with _searcher() as (searcher, key, extras):
+        outcome = querying.run(searcher, key, extras, request, review=review)
     ids = [hit.procedure_id for hit in outcome.hits]
     rows = {procedure.id: (procedure, version) for procedure, version in db.session.execute(
         select(Procedure, ProcedureVersion).join(ProcedureVersion, ProcedureVersion.id == Procedure.current_version_id)
@@ -90,15 +113,16 @@ def matching_ids(request: SearchRequest) -> list[int]:
     Only the match and the filters run (no scores, snippets or facet counts to show), and the
     outcome is not cached: a result set of thousands of ids is used once.
     """
-    searcher, _key, extras = _searcher()
-    parsed = querying.parse(searcher.schema, request.text)
-    engine = querying.engine_for(searcher, extras)
     chosen = request.filter_dict()
-    # The review state comes from the database, as on the search page.
-    arrays = querying.facets_with_review(engine, review_states() if chosen.get("review") else None)
-    allowed, _counts = facet_arrays.apply(arrays, engine.matches(parsed.match), chosen)
-    order = np.argsort(engine.code_rank[allowed], kind="stable")
-    return [int(engine.pid[allowed[index]]) for index in order]
+    review = review_states() if chosen.get("review") else None
+    with _searcher() as (searcher, _key, extras):
+        parsed = querying.parse(searcher.schema, request.text)
+        engine = querying.engine_for(searcher, extras)
+        # The review state comes from the database, as on the search page.
+        arrays = querying.facets_with_review(engine, review)
+        allowed, _counts = facet_arrays.apply(arrays, engine.matches(parsed.match), chosen)
+        order = np.argsort(engine.code_rank[allowed], kind="stable")
+        return [int(engine.pid[allowed[index]]) for index in order]
 
 
 def search_json(text: str, limit: int = 10) -> list[dict[str, Any]]:
@@ -119,30 +143,31 @@ def apply_pending() -> int:
 
 
 def reindex(progress=None) -> dict:
-    """Rebuild the index from the database into a fresh generation, then switch to it;
-    ``RebuildRunning`` when a rebuild is already under way (in any process)."""
+    """Rebuild this node's index from the database into a fresh generation, then switch to
+    it, here and now; ``RebuildRunning`` when a rebuild of this node's index is under way."""
     return indexer.rebuild(progress=progress)
 
 
-REBUILD_JOB_KIND = "reindex"
+def request_rebuild(requested_by_id: int | None = None, nudge: bool = True) -> list:
+    """Ask every node's search worker to rebuild its replica (admin page, CLI)."""
+    rows = nodes.request_rebuild(requested_by_id)
+    if nudge:
+        indexer.nudge()
+    return rows
 
 
-@jobs.handler(REBUILD_JOB_KIND)
-def run_rebuild(job: jobs.Running) -> dict | None:
-    """A rebuild requested from the admin page, run by a job worker of the node that asked."""
-    try:
-        return reindex()
-    except RebuildRunning:
-        return None  # another process started one a moment earlier: its status shows
-
-
-def rebuild_status() -> rebuilds.RebuildStatus:
-    """How far the current or last rebuild is, whichever process runs it."""
-    return rebuilds.read(_folder())
-
-
-def rebuild_running() -> bool:
+def rebuild_running_here() -> bool:
+    """A rebuild of this node's index holds its lock now (in any process)."""
     return rebuilds.is_running(_folder())
+
+
+def rebuilds_overview() -> list[nodes.NodeView]:
+    """Every node's replica and its latest rebuild, this node first."""
+    return nodes.overview()
+
+
+def rebuild_in_progress() -> bool:
+    return nodes.any_open()
 
 
 @dataclass
@@ -151,32 +176,52 @@ class CheckReport:
     extra: list[str]  # in the index, not searchable in the database
     wrong_status: list[str]
     lag: int  # outbox events not yet applied
+    damage: list[str] = field(default_factory=list)  # the index cannot serve as it is, and why
+    unavailable: str | None = None  # "missing" or "broken" when there is no index to compare
 
     @property
     def ok(self) -> bool:
-        return not (self.missing or self.extra or self.wrong_status)
+        return not (self.missing or self.extra or self.wrong_status or self.damage or self.unavailable)
 
 
-def check() -> CheckReport:
-    """Compare the index with the database."""
-    searcher, _key, _extras = _searcher()
+def check(repair: bool = True, checksums: bool = True) -> CheckReport:
+    """Compare the index with the database and verify its arrays (sizes, and the checksums
+    written with them unless ``checksums`` is false). A missing or damaged index is reported
+    and (``repair``) its rebuild requested from this node's search worker."""
+    generation = store.current(_folder())
+    damage = postings.verify_generation(generation.path, checksums) if generation is not None else []
     indexed: dict[int, str] = {}
-    status_column = searcher.reader().column_reader("status")
-    statuses = list(status_column)
-    for docnum, stored in searcher.reader().iter_docs():
-        raw = statuses[docnum] if docnum < len(statuses) else b""
-        indexed[int(stored["id"])] = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+    unavailable = None
+    try:
+        if damage:
+            raise IndexUnavailable("broken", damage[0])
+        with _searcher() as (searcher, _key, _extras):
+            reader = searcher.reader()
+            statuses = list(reader.column_reader("status")) if reader.doc_count_all() else []
+            for docnum, stored in reader.iter_docs():
+                raw = statuses[docnum] if docnum < len(statuses) else b""
+                indexed[int(stored["id"])] = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+    except IndexUnavailable as exc:
+        unavailable = exc.reason
+        if exc.detail and exc.detail not in damage:
+            damage.append(exc.detail)
+        if repair:
+            if damage and generation is not None:
+                # Searches stop using it at once (in every process), rather than answer from
+                # damaged arrays until the rebuild is done.
+                store.mark_broken(generation, "; ".join(damage[:5]))
+            _ask_for_rebuild(exc)
     rows = dict(db.session.execute(select(Procedure.id, Procedure.status)
                                    .where(Procedure.status.in_(documents.SEARCHABLE_STATUSES))).all())
     codes = dict(db.session.execute(select(Procedure.id, Procedure.code)).all())
+    if unavailable:
+        return CheckReport([], [], [], _lag(), damage, unavailable)
     return CheckReport(
         missing=sorted(codes[pid] for pid in rows.keys() - indexed.keys()),
         extra=sorted(codes.get(pid, str(pid)) for pid in indexed.keys() - rows.keys()),
         wrong_status=sorted(codes[pid] for pid in rows.keys() & indexed.keys() if rows[pid] != indexed[pid]),
         lag=_lag(),
     )
-
-
 def _lag() -> int:
     generation = store.current(_folder())
     applied = store.read_state(generation.path).get("last_seq", 0) if generation else 0
@@ -187,14 +232,18 @@ def health() -> dict[str, Any]:
     """Figures for the admin page: documents, outbox position, last rebuild, size."""
     generation = store.current(_folder())
     if generation is None:
-        return {"exists": False, "lag": _lag()}
+        return {"exists": False, "lag": _lag(), "problem": store.problem(_folder())}
     state = store.read_state(generation.path)
-    searcher, _key, _extras = _searcher()
+    try:
+        with _searcher() as (searcher, _key, _extras):
+            count = searcher.doc_count()
+    except IndexUnavailable as exc:
+        return {"exists": False, "lag": _lag(), "problem": exc.detail or exc.reason}
     outbox_last = db.session.scalar(select(func.max(PublicationEvent.seq))) or 0
     return {
         "exists": True,
         "generation": generation.name,
-        "documents": searcher.doc_count(),
+        "documents": count,
         "last_seq": state.get("last_seq", 0),
         "outbox_last_seq": outbox_last,
         "lag": _lag(),
@@ -203,3 +252,22 @@ def health() -> dict[str, Any]:
         "last_applied_at": state.get("last_applied_at"),
         "size_bytes": store.folder_size(generation.path),
     }
+
+
+def warm_up(app) -> threading.Thread:
+    """Open this node's index and load the Thai dictionary in a background thread of a web
+    worker that just started, so that its first search finds both ready."""
+    def work() -> None:
+        with app.app_context():
+            try:
+                tokenize("ไทย")
+                with store.searchers.lease(_folder()):
+                    pass
+            except Exception:  # no index yet, or a damaged one: the first search says so
+                pass
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=work, name="search-warm-up", daemon=True)
+    thread.start()
+    return thread

@@ -10,12 +10,15 @@ time that happen to equal the year correct.
 from __future__ import annotations
 
 import json
+import math
 from datetime import date, datetime
+from decimal import InvalidOperation
 from functools import lru_cache
 
 from babel import Locale
 from babel.numbers import get_group_symbol
-from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale, to_user_timezone
+from flask_babel import (format_currency, format_date, format_datetime, format_decimal, format_scientific, get_locale,
+                         to_user_timezone)
 from markupsafe import Markup, escape
 
 BUDDHIST_ERA_OFFSET = 543
@@ -37,21 +40,33 @@ def _language(locale: Locale) -> str:
     return str(locale).split("_")[0]
 
 
+def _unshowable(value) -> bool:
+    """NaN and infinities have no amount to show (stored before validation refused them)."""
+    return isinstance(value, float) and not math.isfinite(value)
+
+
 def vnd(amount) -> str:
     """An amount in Vietnamese đồng, the locale's way: 1.500.000 ₫ (vi), ₫1,500,000 (en, th)."""
-    if amount is None:
+    if amount is None or _unshowable(amount):
         return "—"
-    return format_currency(amount, "VND")
+    try:
+        return format_currency(amount, "VND")
+    except (InvalidOperation, OverflowError, ValueError):
+        # Beyond what a Decimal of 28 digits holds (1e308 đồng): scientific, never a 500.
+        return format_scientific(amount) + " ₫"
 
 
 def number(value, digits: int = 0) -> str:
-    if value is None:
+    if value is None or _unshowable(value):
         return "—"
     if type(value) is int and value >= 0:
         # Whole counts are most numbers on a page (a filter list has hundreds): grouping by
         # thousands with the locale's separator is what "#,##0" gives, without parsing it each time.
         return f"{value:,}".replace(",", _group_symbol(get_locale()))
-    return format_decimal(value, format="#,##0" + ("." + "#" * digits if digits else ""))
+    try:
+        return format_decimal(value, format="#,##0" + ("." + "#" * digits if digits else ""))
+    except (InvalidOperation, OverflowError, ValueError):
+        return format_scientific(value)
 
 
 @lru_cache(maxsize=16)

@@ -4,7 +4,7 @@ One new table, ``notification``, with an index for a user's unread rows. Nothing
 existing tables. Downgrade drops it.
 
 Revision ID: d81f3a6c2e57
-Revises: 5b7e2c41d9a3
+Revises: a401c7de70bc
 Create Date: 2026-12-07 22:00:00.000000
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd81f3a6c2e57'
-down_revision = '5b7e2c41d9a3'
+down_revision = 'a401c7de70bc'
 branch_labels = None
 depends_on = None
 

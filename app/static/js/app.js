@@ -39,6 +39,19 @@
     xhr.send(new FormData(form));
   });
 
+  // Menus of the navigation bar (disclosures): a click elsewhere or Escape closes an open one.
+  function closeMenus(except) {
+    document.querySelectorAll(".nav-menu details[open]").forEach(function (menu) {
+      if (menu !== except) { menu.removeAttribute("open"); }
+    });
+  }
+  document.addEventListener("click", function (event) {
+    closeMenus(event.target.closest && event.target.closest(".nav-menu details"));
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { closeMenus(null); }
+  });
+
   document.documentElement.classList.add("js");
 })();
 
