@@ -52,6 +52,8 @@ EXPECTED = {
     "review.read_number": frozenset({"reviewer", "admin"}),
     "queues.decide_many": frozenset({"lead", "admin"}),
     "dashboard.download_xlsx": frozenset({"reviewer", "lead", "admin"}),
+    "notifications.index": ANY,
+    "notifications.read": ANY,
     "review.block": frozenset({"reviewer", "lead", "admin"}),
     "review.mark": frozenset({"reviewer", "lead", "admin"}),
     "review.update": frozenset({"reviewer", "admin"}),

@@ -262,3 +262,15 @@ def test_roles(client, users, login, role, status):
     login(users[role])
     assert client.get("/translations").status_code == status
     assert client.get("/translations/th").status_code == status
+
+
+def test_a_thai_translator_reads_why_a_translation_was_refused_in_thai(client, users, login):
+    login(users["translator"])
+    _thai(client)
+    response = _save(client, "th", "User %(name)s was created.", "สร้างผู้ใช้ %(username)s แล้ว")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "ตัวแทนไม่ตรงกัน" in body and "ขาด %(name)s" in body and "placeholder mismatch" not in body
+    # The command line and CI keep reading English.
+    assert catalogs.check_entry("User %(name)s was created.", "x %(username)s", plural_count=1) == [
+        "msgstr: placeholder mismatch (missing %(name)s; not in the source %(username)s)"]

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext
 
 from app.i18n import catalogs, stored
 
@@ -203,7 +204,8 @@ def _save_once(locale: str, key: str, forms: list[str], fuzzy: bool, base: str, 
         raise EditConflict(stored_entry, attempted)
     plural = isinstance(message.id, (tuple, list))
     msgstr = tuple(forms) if plural else (forms[0] if len(forms) == 1 else forms)
-    problems = catalogs.check_entry(message.id, msgstr, plural_count=catalog.num_plurals)
+    # Why a translation is refused, in the translator's interface language.
+    problems = catalogs.check_entry(message.id, msgstr, plural_count=catalog.num_plurals, _=gettext)
     if problems:
         raise EntryRefused(attempted, problems)
     if list(forms) == _forms(message) and fuzzy == message.fuzzy:

@@ -7,7 +7,7 @@ row raised by every change. No revision row is written here: until the lists are
 Downgrade drops both tables.
 
 Revision ID: d81f3b9e6a24
-Revises: a401c7de70bc
+Revises: d81f3a5c2e64
 Create Date: 2026-12-07 21:30:00.000000
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd81f3b9e6a24'
-down_revision = 'a401c7de70bc'
+down_revision = 'd81f3a5c2e64'
 branch_labels = None
 depends_on = None
 
