@@ -245,9 +245,16 @@ def _whoosh_built(folder: Path):
     return index
 
 
-def test_rebuild_arrays_equal_the_arrays_of_whoosh_postings(corpus, app, tmp_path):
+@pytest.mark.parametrize("chunk_tokens", [None, 64])
+def test_rebuild_arrays_equal_the_arrays_of_whoosh_postings(corpus, app, tmp_path, monkeypatch, chunk_tokens):
     """A rebuild inverts the texts itself; Whoosh's writer, given the same documents, must end
-    with the same terms, postings, frequencies, positions and field lengths."""
+    with the same terms, postings, frequencies, positions and field lengths (also when the
+    merge sorts the tokens of a few terms at a time)."""
+    if chunk_tokens:
+        from app.search import inversion
+
+        monkeypatch.setattr(inversion, "CHUNK_TOKENS", chunk_tokens)
+        services.reindex()
     generation = store.current(app.config["SEARCH_INDEX_DIR"])
     ours = [path for path in (generation.path / postings.FOLDER).iterdir()]
     assert len(ours) == 1 and (ours[0] / postings.ONLY_COPY).exists()

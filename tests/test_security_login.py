@@ -74,7 +74,7 @@ def test_sign_ins_and_failures_are_audited(app, client, users):
         ("user.login_failed", "nobody", "203.0.113.5"),
         ("user.login", "reviewer", "203.0.113.5"),
     ]
-    assert rows[2].actor_name == "reviewer"
+    assert rows[2].actor_name == "reviewer" and rows[0].actor_name == "anonymous"
 
 
 def test_unknown_and_known_usernames_cost_one_hash_each(app, client, users, monkeypatch):

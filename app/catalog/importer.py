@@ -27,8 +27,6 @@ from app.timeutil import utcnow
 
 CHUNK_SIZE = 500
 Progress = Callable[[str, int], None]
-# Errors kept in the audit row of a rejected import.
-AUDITED_ERRORS = 20
 log = logging.getLogger(__name__)
 
 
@@ -76,10 +74,11 @@ def import_file(path: str | Path, *, publish: bool = False, actor=None, filename
 
 
 def _audit_rejection(actor, filename: str, source: str, report: ValidationReport) -> None:
-    """A rejected import leaves one audit row: who, which file, how many errors, the first ones."""
+    """A rejected import leaves one audit row: who, which file, how many lines and errors (the
+    errors themselves are on the job page, and printed by the CLI)."""
     audit.record(actor, "batch.rejected", "import_batch", filename[:80],
-                 new={"file": filename, "source": source, "lines": report.lines, "errors": report.error_count,
-                      "first_errors": [error.as_json() for error in report.errors[:AUDITED_ERRORS]]})
+                 new={"file": filename, "lines": report.lines, "errors": report.error_count},
+                 message=source)
     db.session.commit()
 
 

@@ -164,30 +164,58 @@ class _Object(dict):
     duplicates: tuple[str, ...] = ()
 
 
-def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = _Object(pairs)
-    if len(result) != len(pairs):
-        seen: set[str] = set()
-        result.duplicates = tuple(dict.fromkeys(key for key, _value in pairs if key in seen or seen.add(key)))
-    return result
+def _object(pairs: list[tuple[str, Any]], flagged: list) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) == len(pairs):
+        return result
+    seen: set[str] = set()
+    marked = _Object(result)
+    marked.duplicates = tuple(dict.fromkeys(key for key, _value in pairs if key in seen or seen.add(key)))
+    flagged.append(marked)
+    return marked
 
 
-def _integer(text: str):
+def _integer(text: str, flagged: list):
     digits = len(text.lstrip("-"))
     if digits > MAX_INTEGER_DIGITS:
+        flagged.append(text)
         return _Bad("integer_too_long", digits=digits)
     return int(text)
 
 
-def _float(text: str):
+def _float(text: str, flagged: list):
     value = float(text)
     if not math.isfinite(value) or abs(value) > MAX_NUMBER:
+        flagged.append(text)
         return _Bad("number_too_large", value=text[:40], limit=MAX_NUMBER)
     return value
 
 
-def _constant(text: str):
+def _constant(text: str, flagged: list):
+    flagged.append(text)
     return _Bad("not_a_number", value=text)
+
+
+# Text that may hold what value_errors looks for: NUL, surrogates, bidi and zero-width characters,
+# literally or as \u escapes. Lines without any (nearly all) skip the walk over every value.
+_SUSPECT = re.compile(
+    "\\\\u0000|\\\\u[dD][89a-fA-F]|\\\\u20(?:0[b-fB-F]|2[a-eA-E]|6[0-9])|\\\\u061[cC]|\\\\u[fF][eE][fF][fF]"
+    "|[\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _rough_depth(text: str) -> int:
+    """Nesting depth counting every bracket, in strings too (so usually too high): cheap, and
+    the exact count runs only when this one is over the limit."""
+    deepest = depth = 0
+    for bracket in _BRACKETS.findall(text):
+        if bracket in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        else:
+            depth -= 1
+    return deepest
 
 
 def _depth(text: str) -> int:
@@ -275,20 +303,23 @@ def parse_line(number: int, raw: bytes | None) -> tuple[dict[str, Any] | None, L
         return None, LineError(number, "", "bad_utf8", {"offset": exc.start + 1})
     if not text.strip():
         return None, None
-    if (text.count("[") + text.count("{") > MAX_DEPTH) and _depth(text) > MAX_DEPTH:
+    if _rough_depth(text) > MAX_DEPTH and _depth(text) > MAX_DEPTH:
         return None, LineError(number, "$", "too_deep", {"limit": MAX_DEPTH})
+    flagged: list = []
     try:
-        value = json.loads(text, object_pairs_hook=_object, parse_int=_integer, parse_float=_float,
-                           parse_constant=_constant)
+        value = json.loads(text, object_pairs_hook=lambda pairs: _object(pairs, flagged),
+                           parse_int=lambda t: _integer(t, flagged), parse_float=lambda t: _float(t, flagged),
+                           parse_constant=lambda t: _constant(t, flagged))
     except json.JSONDecodeError as exc:
         return None, LineError(number, "", "json_invalid", {"reason": exc.msg, "column": exc.colno})
     except RecursionError:
         return None, LineError(number, "$", "too_deep", {"limit": MAX_DEPTH})
     if not isinstance(value, dict):
         return None, LineError(number, "$", "not_object", {"kind": type(value).__name__})
-    problems = value_errors(number, value)
-    if problems:
-        return None, problems
+    if flagged or _SUSPECT.search(text):
+        problems = value_errors(number, value)
+        if problems:
+            return None, problems
     return normalise(value), None
 
 
