@@ -90,6 +90,7 @@ def _init_extensions(app: Flask) -> None:
     import app.review.models  # noqa: F401
     import app.queues.models  # noqa: F401
     import app.search.models  # noqa: F401
+    import app.search_lists.models  # noqa: F401
     import app.review.changes  # noqa: F401  (counts mark changes for the caches that read all marks)
     from app.catalog.signals import versions_published
     from app.review.services import reconcile_published
@@ -109,10 +110,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.queues.routes import bp as queues_bp
     from app.review.routes import bp as review_bp
     from app.search.routes import bp as search_bp
+    from app.search_lists.routes import bp as search_lists_bp
     from app.web.routes import bp as web_bp
 
-    for blueprint in (auth_bp, catalog_bp, search_bp, review_bp, queues_bp, dashboard_bp, bulk_bp, exports_bp,
-                      admin_bp, i18n_bp, web_bp):
+    for blueprint in (auth_bp, catalog_bp, search_bp, search_lists_bp, review_bp, queues_bp, dashboard_bp, bulk_bp,
+                      exports_bp, admin_bp, i18n_bp, web_bp):
         app.register_blueprint(blueprint)
 
 

@@ -35,6 +35,10 @@ EXPECTED = {
     "admin.publish_batch": ADMIN,
     "admin.audit_log": ADMIN,
     "search.index": ANY,
+    "search_lists.index": ANY,
+    "search_lists.save": ANY,
+    "search_lists.delete": ANY,
+    "search_lists.download": ANY,
     "search.admin": ADMIN,
     "search.rebuild": ADMIN,
     "search.progress": ADMIN,
@@ -98,7 +102,7 @@ def url_values(app, tmp_path, users):
     result = import_file(write_jsonl(tmp_path / "one.jsonl", [record("1.000001")]), publish=True)
     return {"code": "1.000001", "number": 1, "batch_id": result.batch_id, "user_id": users["reviewer"].id,
             "job_id": "0" * 32, "locale": "vi",
-            "mark_id": 1, "assignment_id": 1, "export_id": "0" * 32}
+            "mark_id": 1, "assignment_id": 1, "export_id": "0" * 32, "saved_id": 1, "fmt": "csv"}
 
 
 def test_every_route_declares_the_expected_policy(app):

@@ -111,6 +111,9 @@ FIELD = {
     "new_procedures": lazy_pgettext("audited field", "new procedures"),
     "new_versions": lazy_pgettext("audited field", "new versions"),
     "batch": lazy_pgettext("audited field", "import batch"),
+    "errors": lazy_pgettext("audited field", "errors"),
+    "first_errors": lazy_pgettext("audited field", "first errors"),
+    "source": lazy_pgettext("audited field", "source"),
 }
 
 

@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from app.dashboard.services import DESCRIPTIONS, TITLES, Dashboard
-from app.exports.cells import is_risky
+from app.exports.cells import mark_text
 from app.review.progress import KEYS
 
 VIEWS = ("proposed", "accepted")
@@ -36,9 +36,7 @@ def _row(sheet, values: list[Any], *, bold: bool = False, formats: dict[int, str
     sheet.append([_value(value) for value in values])
     for index, cell in enumerate(sheet[sheet.max_row]):
         if isinstance(cell.value, str):
-            cell.data_type = "s"  # imported text starting with "=" stays text
-            if is_risky(cell.value):
-                cell.quotePrefix = True
+            mark_text(cell)  # imported text starting with "=" stays text
         if bold:
             cell.font = Font(bold=True)
         if formats and index in formats:

@@ -29,7 +29,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from app.exports.cells import is_risky
+from app.exports.cells import as_text_cell
 from app.exports.plan import AMOUNT_COLUMNS, COLUMN_KEYS, Plan, column_notes, headers, sheet_name
 from app.web.filters import format_moment
 
@@ -65,12 +65,7 @@ def write_plan(plan: Plan, path: Path, *, exported_at: datetime,
 
 def _cell(sheet, value, *, bold=False, fill=None, number_format=None, alignment=None) -> WriteOnlyCell:
     """A cell; a str value is always text, never a formula."""
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        # openpyxl would store a str starting with "=" as a formula.
-        cell.data_type = "s"
-        if is_risky(value):
-            cell.quotePrefix = True
+    cell = as_text_cell(sheet, value)
     return _style(cell, bold=bold, fill=fill, number_format=number_format, alignment=alignment)
 
 
