@@ -16,6 +16,8 @@ OBJECT_TYPE = {
     # TRANSLATORS: a file written from the review data (plan, archive).
     "export": lazy_pgettext("audited object", "export"),
     "bulk_mark": lazy_pgettext("audited object", "bulk marking"),
+    # TRANSLATORS: the list of search synonyms of one language (the object id is the language code).
+    "search_synonyms": lazy_pgettext("audited object", "search synonyms"),
 }
 
 ACTION = {
@@ -52,6 +54,10 @@ ACTION = {
     "assignment.deleted": lazy_pgettext("audit action", "Assignment removed"),
     "export.created": lazy_pgettext("audit action", "Export written"),
     "review_setting.changed": lazy_pgettext("audit action", "Review setting changed"),
+    "search.synonyms_saved": lazy_pgettext("audit action", "Search synonyms saved"),
+    "search.synonyms_imported": lazy_pgettext("audit action", "Search synonyms imported"),
+    # TRANSLATORS: the synonym lists shipped with the app were stored at the first start.
+    "search.synonyms_starter_loaded": lazy_pgettext("audit action", "Starter search synonyms stored"),
 }
 
 # Names of the keys that the before/after values hold.
@@ -113,6 +119,10 @@ FIELD = {
     "errors": lazy_pgettext("audited field", "errors"),
     "first_errors": lazy_pgettext("audited field", "first errors"),
     "source": lazy_pgettext("audited field", "source"),
+    # TRANSLATORS: lines of a synonym list added, removed, and how many it holds now.
+    "added": lazy_pgettext("audited field", "lines added"),
+    "removed": lazy_pgettext("audited field", "lines removed"),
+    "entries": lazy_pgettext("audited field", "entries"),
 }
 
 

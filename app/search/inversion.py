@@ -101,32 +101,63 @@ class Inverter:
         order = sorted(range(len(words)), key=words.__getitem__)
         rank = np.empty(len(words), dtype=np.int32)
         rank[order] = np.arange(len(words), dtype=np.int32)
-        # One number per token, (term, document), built in place: at 100,000 procedures a field
-        # has some 20 million tokens, and every temporary copy of them costs 160 MB.
-        keys = rank[numbers].astype(np.int64)
-        keys *= size
-        keys += np.repeat(np.arange(len(counts), dtype=np.int32), counts)
-        sorted_positions = None
-        if positions is None:
-            keys.sort()
-        else:
-            # Stable: within one (term, document) the positions stay in ascending order.
-            sorting = np.argsort(keys, kind="stable")
-            keys = keys[sorting]
-            sorted_positions = positions[sorting]
-            del sorting
-        if keys.size:
-            starts = np.flatnonzero(keys[1:] != keys[:-1]) + 1
-            starts = np.concatenate([[0], starts])
-        else:
-            starts = np.zeros(0, dtype=np.int64)
-        unique = keys[starts]
-        tfs = np.diff(np.concatenate([starts, [keys.size]]))
-        del keys
-        terms_of = unique // size
+        ranks = rank[numbers]
+        docnums = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
+        out_positions = np.empty(len(ranks), dtype=np.int32) if positions is not None else None
+        filled = 0
+        term_parts, doc_parts, tf_parts = [], [], []
+        # A chunked merge: the tokens of one range of terms at a time are sorted by (term,
+        # document), and the ranges follow each other in term order. At 100,000 procedures a
+        # field has some 50 million tokens; one sort of all of them held several copies at once.
+        for low, high in _term_ranges(ranks, len(words), CHUNK_TOKENS):
+            selected = np.flatnonzero((ranks >= low) & (ranks < high))
+            keys = ranks[selected].astype(np.int64)
+            keys *= size
+            keys += docnums[selected]
+            if positions is None:
+                keys.sort()
+            else:
+                # Stable: within one (term, document) the positions stay in ascending order.
+                sorting = np.argsort(keys, kind="stable")
+                keys = keys[sorting]
+                out_positions[filled:filled + len(keys)] = positions[selected[sorting]]
+                filled += len(keys)
+                del sorting
+            del selected
+            if not keys.size:
+                continue
+            starts = np.concatenate([[0], np.flatnonzero(keys[1:] != keys[:-1]) + 1])
+            unique = keys[starts]
+            tf_parts.append(np.diff(np.concatenate([starts, [keys.size]])))
+            del keys
+            terms_of = unique // size
+            term_parts.append(terms_of)
+            doc_parts.append((unique - terms_of * size).astype(np.int32))
+        del ranks, docnums
+        terms_of = np.concatenate(term_parts) if term_parts else np.zeros(0, dtype=np.int64)
         offsets = np.searchsorted(terms_of, np.arange(len(words) + 1), side="left")
-        return postings.save_field(folder, name, [words[i] for i in order], offsets, unique - terms_of * size,
-                                   tfs, sorted_positions)
+        docs = np.concatenate(doc_parts) if doc_parts else np.zeros(0, dtype=np.int32)
+        tfs = np.concatenate(tf_parts) if tf_parts else np.zeros(0, dtype=np.int64)
+        return postings.save_field(folder, name, [words[i] for i in order], offsets, docs, tfs, out_positions)
+
+
+CHUNK_TOKENS = 4_000_000
+
+
+def _term_ranges(ranks: np.ndarray, terms: int, chunk: int) -> list[tuple[int, int]]:
+    """Consecutive ranges of term numbers, each holding about ``chunk`` tokens (a range is at
+    least one term, however common)."""
+    if not len(ranks):
+        return []
+    cumulative = np.cumsum(np.bincount(ranks, minlength=terms))
+    ranges, low = [], 0
+    while low < terms:
+        done_before = cumulative[low - 1] if low else 0
+        high = int(np.searchsorted(cumulative, done_before + chunk, side="right"))
+        high = min(terms, max(high, low + 1))
+        ranges.append((low, high))
+        low = high
+    return ranges
 
 
 def write_segment(generation_path: Path, ident: str, inverter: Inverter, column_writer=None) -> int:

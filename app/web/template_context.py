@@ -33,6 +33,8 @@ NAVIGATION = (
     ("admin.imports", _l("Imports"), {"admin"}, ADMIN_GROUP),
     ("admin.users", _l("Users"), {"admin"}, ADMIN_GROUP),
     ("search.admin", _l("Search index"), {"admin"}, ADMIN_GROUP),
+    # TRANSLATORS: navigation: the admin page of the synonyms and abbreviations search knows.
+    ("search.synonyms", _l("Search synonyms"), {"admin"}, ADMIN_GROUP),
     ("admin.audit_log", _l("Audit log"), {"admin"}, ADMIN_GROUP),
 )
 GROUP_LABELS = {

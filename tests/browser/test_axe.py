@@ -31,7 +31,7 @@ RUN_AXE = """async (extra) => {
 # Routes that are not pages: downloads, redirects, JSON, polled fragments, or pages of a
 # background job (their own tests render them).
 NOT_PAGES = {"static", "web.health", "web.root", "auth.logout", "i18n.editor_download", "exports.download",
-             "review.read_number", "search_lists.download"}
+             "review.read_number", "search_lists.download", "dashboard.download_xlsx"}
 NEEDS = ("job_id", "export_id")
 
 
