@@ -89,7 +89,9 @@ def _init_extensions(app: Flask) -> None:
     import app.catalog.models  # noqa: F401
     import app.review.models  # noqa: F401
     import app.queues.models  # noqa: F401
+    import app.notifications.models  # noqa: F401
     import app.search.models  # noqa: F401
+    import app.search_lists.models  # noqa: F401
     import app.review.changes  # noqa: F401  (counts mark changes for the caches that read all marks)
     from app.catalog.signals import versions_published
     from app.review.services import reconcile_published
@@ -106,13 +108,15 @@ def _register_blueprints(app: Flask) -> None:
     from app.dashboard.routes import bp as dashboard_bp
     from app.exports.routes import bp as exports_bp
     from app.i18n.routes import bp as i18n_bp
+    from app.notifications.routes import bp as notifications_bp
     from app.queues.routes import bp as queues_bp
     from app.review.routes import bp as review_bp
     from app.search.routes import bp as search_bp
+    from app.search_lists.routes import bp as search_lists_bp
     from app.web.routes import bp as web_bp
 
-    for blueprint in (auth_bp, catalog_bp, search_bp, review_bp, queues_bp, dashboard_bp, bulk_bp, exports_bp,
-                      admin_bp, i18n_bp, web_bp):
+    for blueprint in (auth_bp, catalog_bp, search_bp, search_lists_bp, review_bp, queues_bp, dashboard_bp, bulk_bp,
+                      exports_bp, admin_bp, i18n_bp, notifications_bp, web_bp):
         app.register_blueprint(blueprint)
 
 

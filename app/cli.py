@@ -1,4 +1,4 @@
-"""``flask bootstrap``: prepare an empty installation (first admin, demo catalog, search index)."""
+"""``flask bootstrap``: prepare an empty installation (first admin, demo catalog, starter synonyms, search index)."""
 from __future__ import annotations
 
 import click
@@ -10,6 +10,7 @@ from app.catalog.demo import catalog_is_empty, load_demo
 from app.extensions import db
 from app.review.settings import INCOME_PER_HOUR, current_year, seed_setting
 from app.search import services as search
+from app.search import synonym_lists
 
 
 # About the average monthly income of a Vietnamese worker (7.7 million VND) over 176 working hours:
@@ -20,7 +21,8 @@ DEMO_INCOME_PER_HOUR = 44_000
 @click.command("bootstrap")
 @with_appcontext
 def bootstrap_command():
-    """Create the first admin, load the demo catalog and build the search index, where missing."""
+    """Create the first admin, load the demo catalog, store the starter synonyms and build the
+    search index, where missing."""
     password = ensure_first_admin()
     if password:
         click.echo("=" * 64)
@@ -37,6 +39,9 @@ def bootstrap_command():
             db.session.commit()
             click.echo(f"Demo income per hour for {year}: {DEMO_INCOME_PER_HOUR:,} VND "
                        "(an illustration; admins change it under Review settings).")
+    if synonym_lists.store_starter_set():
+        db.session.commit()
+        click.echo("Stored the starter set of search synonyms (admins edit them under Search synonyms).")
     if not search.index_exists():
         state = search.reindex()
         click.echo(f"Built the search index: {state['documents']} procedures.")

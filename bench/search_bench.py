@@ -50,17 +50,31 @@ from app.search.services import SearchRequest  # noqa: E402
 WORDS_PER_QUERY = (1, 1, 2, 2, 2, 3)
 
 
-def make_queries(count: int, seed: int) -> list[str]:
-    """Queries of 1-3 words taken from titles of the corpus (as users type them, some without
-    diacritics), with a facet filter on every fourth."""
+def make_queries(count: int, seed: int) -> list[tuple[str, str]]:
+    """(kind, text): queries of 1-3 words taken from titles of the corpus (as users type them).
+    Every fourth has a typo (two letters of its longest word swapped: corrected automatically),
+    every fifth is a longer natural query whose last words no procedure holds (partial matches,
+    with the corrections tried for the unknown words), every seventh is typed literally with a
+    typo (the "did you mean" suggestion)."""
     rng = random.Random(seed)
     titles = [r["title"] for r in synthetic.generate_records(2000, seed=7)]
     queries = []
-    for _ in range(count):
+    for number in range(count):
         words = rng.choice(titles).split()
         n = min(rng.choice(WORDS_PER_QUERY), len(words))
         start = rng.randrange(0, len(words) - n + 1)
-        queries.append(" ".join(words[start:start + n]).lower())
+        text = " ".join(words[start:start + n]).lower()
+        if number % 4 == 1 or number % 7 == 3:
+            longest = max(text.split(), key=len)
+            if len(longest) >= 4:
+                i = rng.randrange(0, len(longest) - 1)
+                typo = longest[:i] + longest[i + 1] + longest[i] + longest[i + 2:]
+                text = text.replace(longest, typo, 1)
+            queries.append(("literal typo" if number % 7 == 3 else "typo", text))
+        elif number % 5 == 2:
+            queries.append(("partial", f"cần những giấy tờ gì để {text} ở xã hẻo lánh"))
+        else:
+            queries.append(("plain", text))
     return queries
 
 
@@ -91,6 +105,7 @@ def publication_latency(folder: Path, count: int, seed: int) -> dict[str, float]
     record = next(synthetic.generate_records(1, seed=seed, start=count // 2))
     word = "dấuvết" + "".join(random.Random().choice("abcdefghik") for _ in range(8))
     record["title"] = f"{record['title']} {word}"
+    record["status"] = "published"  # the generator makes some drafts
     changed = folder / "published-change.jsonl"
     changed.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
     import_file(changed, publish=True)
@@ -99,7 +114,7 @@ def publication_latency(folder: Path, count: int, seed: int) -> dict[str, float]
     applied = time.perf_counter()
     page = services.search(SearchRequest(text=word))
     found = time.perf_counter()
-    assert [item.procedure.code for item in page.items] == [record["code"]], "the change was not found"
+    assert [item.procedure.code for item in page.items] == [record["code"]], ("the change was not found", word, [item.procedure.code for item in page.items][:5], record["code"])
     db.session.remove()
     return {"apply": applied - started, "search": found - applied, "total": found - started}
 
@@ -211,11 +226,13 @@ def main() -> None:
         queries = make_queries(args.queries, args.seed)
         services.search(SearchRequest(text="warm up"))  # opens the searcher, loads facet arrays
         timings, totals = [], []
-        for text in queries:
+        by_kind: dict[str, list[float]] = {}
+        for kind, text in queries:
             querying.cache.clear()
             started = time.perf_counter()
-            page = services.search(SearchRequest(text=text, per_page=20))
+            page = services.search(SearchRequest(text=text, per_page=20, literal=kind == "literal typo"))
             timings.append((time.perf_counter() - started) * 1000)
+            by_kind.setdefault(kind, []).append(timings[-1])
             totals.append(page.total)
         db.session.remove()
         published = publication_latency(folder, args.count, args.seed)
@@ -228,7 +245,7 @@ def main() -> None:
                 base_build = baseline.build(base_folder)
             plain = baseline.BaselineSearcher(base_folder)
             plain.search("warm up")
-            for text in queries:
+            for _kind, text in queries:
                 started = time.perf_counter()
                 plain.search(text)
                 base_timings.append((time.perf_counter() - started) * 1000)
@@ -237,6 +254,8 @@ def main() -> None:
 
     p50, p95 = statistics.median(timings), percentile(timings, 0.95)
     print(f"queries: {len(queries)}, median hits {statistics.median(totals):,.0f}, review marks {marks:,}")
+    for kind, values in sorted(by_kind.items()):
+        print(f"  {kind:<13} n={len(values):>3}  p50 {statistics.median(values):.1f} ms  p95 {percentile(values, 0.95):.1f} ms")
     print("one published change: indexer {apply:.2f} s, first search after it {search:.2f} s, "
           "searchable {total:.2f} s after publication".format(**published))
     print()

@@ -62,6 +62,8 @@ def copy_translations(folder: Path) -> Path:
         target = catalogs.po_path(locale, folder)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(catalogs.po_path(locale), target)
+    if (catalogs.TRANSLATIONS_DIR / "glossary.json").exists():
+        shutil.copy2(catalogs.TRANSLATIONS_DIR / "glossary.json", folder / "glossary.json")
     catalogs.compile_catalogs(folder, locales=locales)
     return folder
 

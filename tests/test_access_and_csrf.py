@@ -23,6 +23,7 @@ EXPECTED = {
     "catalog.show": ANY,
     "catalog.history": ANY,
     "catalog.diff": ANY,
+    "catalog.compare": ANY,
     "catalog.publish": ADMIN,
     "catalog.abolish": ADMIN,
     "admin.users": ADMIN,
@@ -34,17 +35,26 @@ EXPECTED = {
     "admin.publish_batch": ADMIN,
     "admin.audit_log": ADMIN,
     "search.index": ANY,
+    "search_lists.index": ANY,
+    "search_lists.save": ANY,
+    "search_lists.delete": ANY,
+    "search_lists.download": ANY,
     "search.admin": ADMIN,
     "search.rebuild": ADMIN,
     "search.progress": ADMIN,
+    "search.synonyms": ADMIN,
     "i18n.editor_index": TRANSLATORS,
     "i18n.editor_catalog": TRANSLATORS,
     "i18n.editor_save": TRANSLATORS,
     "i18n.editor_download": TRANSLATORS,
+    "i18n.editor_next": TRANSLATORS,
     # review: marks on the procedure page, a mark's page, conflicts
     "review.new_mark": frozenset({"reviewer", "admin"}),
     "review.read_number": frozenset({"reviewer", "admin"}),
     "queues.decide_many": frozenset({"lead", "admin"}),
+    "dashboard.download_xlsx": frozenset({"reviewer", "lead", "admin"}),
+    "notifications.index": ANY,
+    "notifications.read": ANY,
     "review.block": frozenset({"reviewer", "lead", "admin"}),
     "review.mark": frozenset({"reviewer", "lead", "admin"}),
     "review.update": frozenset({"reviewer", "admin"}),
@@ -96,7 +106,7 @@ def url_values(app, tmp_path, users):
     result = import_file(write_jsonl(tmp_path / "one.jsonl", [record("1.000001")]), publish=True)
     return {"code": "1.000001", "number": 1, "batch_id": result.batch_id, "user_id": users["reviewer"].id,
             "job_id": "0" * 32, "locale": "vi",
-            "mark_id": 1, "assignment_id": 1, "export_id": "0" * 32}
+            "mark_id": 1, "assignment_id": 1, "export_id": "0" * 32, "saved_id": 1, "fmt": "csv"}
 
 
 def test_every_route_declares_the_expected_policy(app):

@@ -13,6 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from app.catalog.demo import demo_files, load_demo
+from app.dashboard.routes import GROUPS_SHOWN
+from app.dashboard.services import TITLES
 from app.catalog.models import Procedure
 from app.catalog.services import get_procedure
 from app.dashboard import services
@@ -280,7 +282,15 @@ def test_breakdowns_match_the_hand_count_and_sum_to_the_totals(reviewed, reviewe
     shown = Figures(page(reviewer))
     records = published(reviewed)
     for table, dimension in (("by-agency", "agency"), ("by-sector", "sector")):
-        groups = {name: values for name, values in shown.cells[table].items() if name}
+        # The tables are paged: gather every page's rows.
+        groups, number = {}, 1
+        while True:
+            cells = Figures(page(reviewer, **{f"{dimension}_page": number})).cells[table]
+            groups.update({name: values for name, values in cells.items() if name})
+            if len(cells) - 1 < GROUPS_SHOWN:
+                break
+            number += 1
+        assert number > 1 or len(groups) <= GROUPS_SHOWN
         assert set(groups) == {r[dimension] for r in records}
         for name, values in groups.items():
             assert values == hand_figures(published(reviewed, **{dimension: name})), (dimension, name)
@@ -327,14 +337,19 @@ def test_data_gaps_are_listed_not_counted_as_zero(reviewed, reviewer):
     assert "fee fee2 has no amount" in html and "hours per case missing" in html
 
 
-def test_a_long_list_of_data_gaps_shows_its_first_rows_and_the_whole_count(reviewed, reviewer, monkeypatch):
+def test_a_long_list_of_data_gaps_is_paged_with_the_whole_count(reviewed, reviewer, monkeypatch):
     monkeypatch.setattr("app.dashboard.routes.GAPS_SHOWN", 3)
     html = page(reviewer)
     assert len(Figures(html).gaps) == 3
     every = {code for code, r in {r["code"]: r for r in published(reviewed)}.items()
              if hand_cost_of(r, "accepted", INCOME) is None} | {"2.100011"}
     assert f"{len(every)} procedures are left out of the cost figure" in html
-    assert f"The first 3 of {len(every)} are listed" in html
+    assert f"Rows 1 to 3 of {len(every)}." in html and "gaps_page=2#sec-gaps" in html
+    listed, number = [], 1
+    while len(listed) < len(every):
+        listed += list(Figures(page(reviewer, gaps_page=number)).gaps)
+        number += 1
+    assert set(listed) == every and len(listed) == len(every)
 
 
 def test_filters_change_the_figures_as_the_hand_count_says(reviewed, reviewer):
@@ -403,9 +418,10 @@ def test_charts_are_svg_with_titles_and_no_inline_style(reviewed, reviewer):
     assert html.count('<svg class="chart bar-chart" role="img"') == 4
     assert html.count("<title>") > 8
     assert "style=" not in html and "<script" not in html.split("</head>")[1]
-    # One bar chart row per agency, titled with its full name.
+    # One bar chart row per agency of the agency table's page, with its percentages written on.
     agencies = {r["agency"] for r in published(reviewed)}
-    assert html.count('<g class="chart-row">') == 4 * len(agencies)
+    assert html.count('<g class="chart-row">') == 4 * min(len(agencies), GROUPS_SHOWN)
+    assert html.count('class="bar-value"') == 4 * 2 + 4 * 2 * min(len(agencies), GROUPS_SHOWN)
 
 
 def test_agency_names_are_escaped(app, reviewer, tmp_path):
@@ -480,3 +496,25 @@ def test_a_slow_board_is_kept_until_something_it_counts_changes(reviewed, review
     html = page(reviewer)
     assert "board-refreshing" not in html
     assert Figures(html).cards[("simplify", "proposed")] == (10, 67)
+
+
+def test_the_download_holds_what_the_page_shows_for_the_same_filters(reviewed, reviewer):
+    import io
+
+    from openpyxl import load_workbook
+
+    response = reviewer.get("/dashboard/download.xlsx?" + urlencode({"year": YEAR, "agency": "Bộ Tư pháp"}))
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    workbook = load_workbook(io.BytesIO(response.get_data()))
+    assert workbook.sheetnames == ["Figures", "By agency", "By sector", "Highest cost", "Data gaps"]
+    shown = Figures(page(reviewer, agency="Bộ Tư pháp"))
+    figures = {(row[0], row[1]): (row[3], row[4]) for row in workbook["Figures"].iter_rows(min_row=2, values_only=True)
+               if row[0] and row[3] is not None}
+    for (key, view), (numerator, denominator) in shown.cards.items():
+        title = str(TITLES[key])
+        label = "As proposed" if view == "proposed" else "As accepted"
+        assert tuple(D(str(value)) for value in figures[(title, label)]) == (numerator, denominator)
+    agencies = [row[0] for row in workbook["By agency"].iter_rows(min_row=2, values_only=True)]
+    assert agencies == ["Bộ Tư pháp", "All"]
+    gaps = {row[0] for row in workbook["Data gaps"].iter_rows(min_row=2, values_only=True)}
+    assert gaps == set(shown.gaps)

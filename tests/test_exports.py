@@ -21,6 +21,7 @@ from app.catalog.importer import import_file
 from app.core import jobs
 from app.exports import archive, plan, services
 from app.exports.plan import COLUMN_KEYS, headers
+from app.exports.xlsx import column_letter
 from app.extensions import db
 from app.review import settings
 from app.review.models import Mark, MarkComment
@@ -183,7 +184,8 @@ def test_missing_income_is_a_gap_in_every_row(app, tmp_path, people):
 # -- XLSX ----------------------------------------------------------------------------------------
 
 def _subtotal_range(formula: str) -> tuple[int, int]:
-    match = re.fullmatch(r"=SUBTOTAL\(9,N(\d+):N(\d+)\)", formula)
+    letter = column_letter("saving")
+    match = re.fullmatch(rf"=SUBTOTAL\(9,{letter}(\d+):{letter}(\d+)\)", formula)
     assert match, formula
     return int(match.group(1)), int(match.group(2))
 
@@ -228,7 +230,8 @@ def check_plan_workbook(source, review):
     counted = [number(rows[n - 1][SAVING]) for n in range(first, last + 1)
                if n in data_rows and rows[n - 1][SAVING] is not None]
     assert sum(counted, D(0)) == SAVING_OF[POLICE] + SAVING_OF[JUSTICE]
-    assert sheet.auto_filter.ref == f"A1:P{len(rows) - 1}"  # the total stays visible below the filter
+    last_letter = column_letter(COLUMN_KEYS[-1])
+    assert sheet.auto_filter.ref == f"A1:{last_letter}{len(rows) - 1}"  # the total stays visible below the filter
     summary = list(workbook["Summary"].iter_rows(values_only=True))
     assert summary[0][:4] == ("Agency", "Marks", "Procedures", "Saving per year (VND)")
     assert [(row[0], row[1], row[2], number(row[3]), row[4]) for row in summary[1:3]] == [
@@ -364,6 +367,31 @@ def test_cli_locale_translates_headers_and_labels(review, runner, tmp_path):
     assert agency != "Agency" and rows[0][0] == agency
     status = rows[1 + ORDER.index("c1")][COLUMN_KEYS.index("status")]
     assert accepted != "Accepted" and status == accepted
+
+
+def test_plan_has_the_estimates_per_case_and_explains_the_mark_number(review, tmp_path):
+    (row,) = [row for row in plan.build_plan().rows if row.mark_id == review["d2"]]
+    mark = db.session.get(Mark, review["d2"])
+    assert (row.hours_saved_per_case, row.fees_saved_vnd, row.other_saved_vnd) == tuple(
+        None if value is None else D(str(value))
+        for value in (mark.hours_saved_per_case, mark.fees_saved_vnd, mark.other_saved_vnd))
+    assert "Hours saved per case (estimate)" in headers() and "Mark no. in the workbench" in headers()
+    services.write_export("xlsx", tmp_path / "plan.xlsx", status="proposed")
+    notes = [row[0] for row in load_workbook(tmp_path / "plan.xlsx")["Summary"].iter_rows(values_only=True)
+             if row and row[0]]
+    assert any("/marks/<number>" in note for note in notes)
+
+
+def test_a_vietnamese_plan_has_vietnamese_sheet_names(review, runner, tmp_path):
+    result = runner.invoke(args=["review", "export", "--format", "xlsx", "--locale", "vi",
+                                 str(tmp_path / "vi.xlsx")])
+    assert result.exit_code == 0, result.output
+    with force_locale("vi"):
+        names = [plan.sheet_name("plan"), plan.sheet_name("summary")]
+        estimate = _("Hours saved per case (estimate)")
+    assert names != ["Plan", "Summary"] and load_workbook(tmp_path / "vi.xlsx").sheetnames == names
+    header = next(load_workbook(tmp_path / "vi.xlsx")[names[0]].iter_rows(values_only=True))
+    assert estimate in header and estimate != "Hours saved per case (estimate)"
 
 
 def test_cli_bad_format_and_unwritable_path(review, runner, tmp_path):

@@ -33,7 +33,9 @@ def test_hsts_only_when_cookies_are_secure(client, database_url, translations_di
     secure.test_client_class = CsrfClient
     response = secure.test_client().get("/login", base_url="https://localhost")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
-    db.session.remove()
+    with secure.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture

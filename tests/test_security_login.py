@@ -19,17 +19,21 @@ def _post(client, username, password, address="10.0.0.1"):
                        environ_base={"REMOTE_ADDR": address})
 
 
-def _second_worker(app, database_url, tmp_path) -> CsrfClient:
+@pytest.fixture
+def second_worker(app, database_url, tmp_path):
     """Another app on the same database, as a second gunicorn worker would be."""
     other = create_app({**_config(database_url, tmp_path / "worker2"),
                         "BABEL_TRANSLATION_DIRECTORIES": app.config["BABEL_TRANSLATION_DIRECTORIES"],
                         "BABEL_DEFAULT_LOCALE": "en"})
     other.test_client_class = CsrfClient
-    return other.test_client()
+    yield other.test_client()
+    with other.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
-def test_an_account_is_locked_after_five_failures_across_workers(app, client, users, database_url, tmp_path):
-    worker2 = _second_worker(app, database_url, tmp_path)
+def test_an_account_is_locked_after_five_failures_across_workers(app, client, users, second_worker):
+    worker2 = second_worker
     for attempt in range(5):
         target = client if attempt % 2 else worker2
         assert _post(target, "reviewer", f"wrong-{attempt}", address=f"10.0.0.{attempt}").status_code == 401
@@ -70,7 +74,7 @@ def test_sign_ins_and_failures_are_audited(app, client, users):
         ("user.login_failed", "nobody", "203.0.113.5"),
         ("user.login", "reviewer", "203.0.113.5"),
     ]
-    assert rows[2].actor_name == "reviewer"
+    assert rows[2].actor_name == "reviewer" and rows[0].actor_name == "anonymous"
 
 
 def test_unknown_and_known_usernames_cost_one_hash_each(app, client, users, monkeypatch):

@@ -105,4 +105,6 @@ def test_remember_cookie_flags_and_lifetime(database_url, translations_dir, tmp_
         assert flag in remember and flag in cookies["session"]
     expires = datetime.strptime(remember.split("Expires=")[1].split(";")[0], "%a, %d %b %Y %H:%M:%S GMT")
     assert expires.replace(tzinfo=UTC) < datetime.now(UTC) + timedelta(days=15)
-    db.session.remove()
+    with secure.app_context():
+        db.session.remove()
+        db.engine.dispose()

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.extensions import db
-from app.i18n import catalogs, editor
+from app.i18n import catalogs, editor, stored
 from helpers import copy_translations
 
 PAYLOAD = ('Điều hướng chính" hx-post="/admin/users" hx-trigger="load" '
@@ -101,10 +101,18 @@ def test_translate_check_refuses_the_payload(app, runner, translations_dir):
     assert catalogs.check_all() == []
 
 
+def _store_unchecked(locale: str, changes: dict) -> None:
+    """A stored catalog revision that bypassed the editor's checks (written straight to the table)."""
+    catalog, revision = stored.load(locale)
+    for (msgid, context), text in changes.items():
+        catalog.get(msgid, context=context).string = text
+    stored.add_revision(locale, catalog, revision + 1, "someone")
+    db.session.commit()
+
+
 def test_a_page_never_carries_translator_markup(app, client, users, login, translations_dir):
     """Even a catalog that bypassed the checks cannot add attributes: translations are escaped."""
-    _write_po(translations_dir, "vi", "Main", "navigation", PAYLOAD)
-    _write_po(translations_dir, "vi", "Search", None, 'Tìm kiếm"><b id="x">')
+    _store_unchecked("vi", {("Main", "navigation"): PAYLOAD, ("Search", None): 'Tìm kiếm"><b id="x">'})
     admin = users["admin"]
     login(admin)
     client.post("/locale", data={"locale": "vi", "next": "/procedures"})

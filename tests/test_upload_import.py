@@ -56,8 +56,9 @@ def test_bad_upload_lists_errors_and_imports_nothing(app, client, make_user, log
     assert job.state == "failed" and job.error_count == 2
     html = client.get(f"/admin/imports/jobs/{job.id}").get_data(as_text=True)
     assert "Nothing was imported." in html
-    assert re.search(r"<td>2</td><td><code>\$\.dossier\[0\]\.originals</code></td>", html)
-    assert re.search(r"<td>3</td>", html)
+    # Errors grouped by line: the line number heads its group.
+    assert re.search(r'<th scope="rowgroup" rowspan="1">2</th><td><code>\$\.dossier\[0\]\.originals</code></td>', html)
+    assert re.search(r'<th scope="rowgroup" rowspan="1">3</th>', html)
     assert db.session.scalar(select(func.count(Procedure.id))) == 0
 
 

@@ -1,6 +1,7 @@
 """Versions on re-import, readable diffs, publication states and the outbox order."""
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -50,6 +51,7 @@ def test_reimport_changed_keeps_old_version_and_records_changes(app, tmp_path):
     rows = {row.key: row for row in version_diff(v1, v2)}
     assert rows["field:d1.f1"].change == "changed"
     assert rows["field:d1.f1"].words[:2] == [("del", "Họ, chữ đệm,"), ("add", "Họ và")]
+    assert [f.label for f in rows["field:d1.f1"].fields] == ["Field"]  # only the fields that differ
     assert rows["document:d3"].change == "removed" and rows["fee:fee2"].change == "added"
 
 
@@ -147,7 +149,7 @@ def test_version_diff_page_shows_changes(app, tmp_path, client, make_user, login
     page = client.get("/procedures/1.000001/versions/2/diff").get_data(as_text=True)
     assert "<del>" in page and "<ins>" in page and "fee2" in page and "d3" in page
     history = client.get("/procedures/1.000001/history").get_data(as_text=True)
-    assert "1 added, 1 changed, 1 removed, 1 properties" in history
+    assert "1 element added · 1 element changed · 1 element removed · 1 property changed" in history
 
 
 def test_element_ids_survive_versions(app, tmp_path):
@@ -156,3 +158,34 @@ def test_element_ids_survive_versions(app, tmp_path):
     versions = db.session.scalars(select(ProcedureVersion).order_by(ProcedureVersion.number)).all()
     assert [f.eid for f in versions[0].fields][:2] == [f.eid for f in versions[1].fields][:2] == ["d1.f1", "d1.f2"]
     assert versions[1].fields[0].label == "Họ và tên người yêu cầu"
+
+
+def test_any_two_versions_side_by_side_with_labels_and_dates_of_the_interface(app, tmp_path, client, make_user,
+                                                                              login):
+    load(tmp_path, [record("1.000001")])
+    load(tmp_path, [changed_record()], name="v2.jsonl")
+    third = changed_record()
+    third["decision"] = {"number": "1872/QĐ-BTP", "date": "2023-08-06"}
+    third["dossier"][1]["copies"] = 2
+    load(tmp_path, [third], name="v3.jsonl")
+    user = make_user("rita", "reviewer")
+    login(user)
+    # Versions 1 and 3, skipping 2: both sides, field by field, with the interface's labels.
+    page = client.get("/procedures/1.000001/compare?old=1&new=3").get_data(as_text=True)
+    assert "Version 1 and version 3" in page
+    assert re.search(r"<td>Copies</td>\s*<td[^>]*><del>0</del>\s*</td>\s*<td[^>]*><ins>2</ins>", page)
+    assert re.search(r"<td>Required</td>\s*<td[^>]*><del>optional</del>", page)  # d3, removed
+    assert "1/0" not in page and "0/1" not in page
+    assert "1 element added · 2 elements changed · 1 element removed · 2 properties changed" in page
+    # The same page in Thai: labels, yes/no and dates (Buddhist era) in Thai.
+    user.locale = "th"
+    db.session.commit()
+    page = client.get("/procedures/1.000001/versions/3/diff?against=1").get_data(as_text=True)
+    assert "จำนวนสำเนา" in page and "ไม่บังคับ" in page and "optional" not in page
+    assert "2566" in page and "2023-08-06" not in page
+    # Unknown versions: a message on the history page, or 404 for a link.
+    answer = client.get("/procedures/1.000001/compare?old=1&new=9")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/procedures/1.000001/history")
+    assert client.get("/procedures/1.000001/versions/3/diff?against=9").status_code == 404
+    history = client.get("/procedures/1.000001/history").get_data(as_text=True)
+    assert 'action="/procedures/1.000001/compare"' in history and 'name="old"' in history

@@ -76,7 +76,9 @@ def run_import(job: jobs.Running) -> dict:
                                  filename=params.get("filename"), source="upload", progress=progress)
         except ImportRejected as exc:
             path.unlink(missing_ok=True)
-            raise jobs.JobFailed(str(exc), [list((e.line, e.path, e.message)) for e in exc.report.errors],
+            # Codes with parameters ([line, path, code, params]): the job page words them in its
+            # reader's language.
+            raise jobs.JobFailed(str(exc), [e.as_json() for e in exc.report.errors],
                                  exc.report.error_count) from exc
     path.unlink(missing_ok=True)
     return asdict(result)

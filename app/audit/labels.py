@@ -16,11 +16,14 @@ OBJECT_TYPE = {
     # TRANSLATORS: a file written from the review data (plan, archive).
     "export": lazy_pgettext("audited object", "export"),
     "bulk_mark": lazy_pgettext("audited object", "bulk marking"),
+    # TRANSLATORS: the list of search synonyms of one language (the object id is the language code).
+    "search_synonyms": lazy_pgettext("audited object", "search synonyms"),
 }
 
 ACTION = {
     "batch.imported": lazy_pgettext("audit action", "Batch imported"),
     "batch.published": lazy_pgettext("audit action", "Batch published"),
+    "batch.rejected": lazy_pgettext("audit action", "Import rejected"),
     "procedure.published": lazy_pgettext("audit action", "Procedure published"),
     "procedure.abolished": lazy_pgettext("audit action", "Procedure abolished"),
     "procedure.updated": lazy_pgettext("audit action", "Procedure updated"),
@@ -29,6 +32,10 @@ ACTION = {
     "user.updated": lazy_pgettext("audit action", "Account changed"),
     "user.password_changed": lazy_pgettext("audit action", "Password changed"),
     "user.password_reset": lazy_pgettext("audit action", "Password reset"),
+    "user.login": lazy_pgettext("audit action", "Signed in"),
+    "user.login_failed": lazy_pgettext("audit action", "Sign-in failed"),
+    # TRANSLATORS: sign-in refused after too many failures for the account or the address.
+    "user.login_throttled": lazy_pgettext("audit action", "Sign-in refused (too many failures)"),
     "translation.updated": lazy_pgettext("audit action", "Translation saved"),
     "mark.created": lazy_pgettext("audit action", "Mark created"),
     "mark.updated": lazy_pgettext("audit action", "Mark edited"),
@@ -47,6 +54,10 @@ ACTION = {
     "assignment.deleted": lazy_pgettext("audit action", "Assignment removed"),
     "export.created": lazy_pgettext("audit action", "Export written"),
     "review_setting.changed": lazy_pgettext("audit action", "Review setting changed"),
+    "search.synonyms_saved": lazy_pgettext("audit action", "Search synonyms saved"),
+    "search.synonyms_imported": lazy_pgettext("audit action", "Search synonyms imported"),
+    # TRANSLATORS: the synonym lists shipped with the app were stored at the first start.
+    "search.synonyms_starter_loaded": lazy_pgettext("audit action", "Starter search synonyms stored"),
 }
 
 # Names of the keys that the before/after values hold.
@@ -88,6 +99,7 @@ FIELD = {
     "unchanged": lazy_pgettext("audited field", "unchanged"),
     "abolished": lazy_pgettext("audited field", "abolished"),
     "lines": lazy_pgettext("audited field", "lines"),
+    "errors": lazy_pgettext("audited field", "errors"),
     "id": lazy_pgettext("audited field", "number"),
     "procedure_id": lazy_pgettext("audited field", "procedure number"),
     "version_id": lazy_pgettext("audited field", "version number"),
@@ -105,6 +117,13 @@ FIELD = {
     "new_procedures": lazy_pgettext("audited field", "new procedures"),
     "new_versions": lazy_pgettext("audited field", "new versions"),
     "batch": lazy_pgettext("audited field", "import batch"),
+    "errors": lazy_pgettext("audited field", "errors"),
+    "first_errors": lazy_pgettext("audited field", "first errors"),
+    "source": lazy_pgettext("audited field", "source"),
+    # TRANSLATORS: lines of a synonym list added, removed, and how many it holds now.
+    "added": lazy_pgettext("audited field", "lines added"),
+    "removed": lazy_pgettext("audited field", "lines removed"),
+    "entries": lazy_pgettext("audited field", "entries"),
 }
 
 

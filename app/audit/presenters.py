@@ -12,6 +12,7 @@ from app.admin.forms import ROLE_LABELS
 from app.audit.labels import action_label, field_label, has_field_label, object_label
 from app.audit.models import AuditEntry
 from app.catalog import labels as catalog_labels
+from app.catalog.import_errors import LineError
 from app.review import labels as review_labels
 
 MAX_VALUE_CHARS = 300
@@ -27,6 +28,23 @@ VALUE_LABELS = {
     (None, "kind"): review_labels.TARGET_KIND,
     (None, "translator_locales"): catalog_labels.LANGUAGE,
 }
+
+
+def _import_errors(value: Any) -> Any:
+    """Stored import errors ([line, path, code, params]) worded in the reader's language."""
+    if not isinstance(value, list):
+        return value
+    worded = []
+    for stored in value:
+        try:
+            worded.append(str(LineError.from_json(stored)))
+        except (TypeError, ValueError):
+            worded.append(str(stored))
+    return worded
+
+
+# Values stored in a form of their own, worded for the reader.
+VALUE_RENDERERS = {"first_errors": _import_errors}
 # A stored value that looks like an identifier (xlsx, 1.000894, doc-2) is shown as a code.
 _CODE = re.compile(r"[A-Za-z0-9_.:/-]+")
 
@@ -76,8 +94,8 @@ def field_changes(old: Any, new: Any, object_type: str | None = None) -> list[Fi
     new_map = new if isinstance(new, dict) else {}
     keys = list(dict.fromkeys([*old_map, *new_map]))
     return [FieldChange(field_label(str(key)),
-                        _value(old_map[key], _names(object_type, key)) if key in old_map else None,
-                        _value(new_map[key], _names(object_type, key)) if key in new_map else None,
+                        _value(old_map[key], _names(object_type, key), key) if key in old_map else None,
+                        _value(new_map[key], _names(object_type, key), key) if key in new_map else None,
                         label_is_code=not has_field_label(str(key)))
             for key in keys]
 
@@ -86,7 +104,9 @@ def _names(object_type: str | None, key: Any) -> dict | None:
     return VALUE_LABELS.get((object_type, key)) or VALUE_LABELS.get((None, key))
 
 
-def _value(value: Any, names: dict | None = None) -> Value:
+def _value(value: Any, names: dict | None = None, key: Any = None) -> Value:
+    if key in VALUE_RENDERERS:
+        return Value(_text(VALUE_RENDERERS[key](value)))
     if isinstance(value, dict) and value:
         return Value("", items=tuple((field_label(str(key)), not has_field_label(str(key)),
                                       _value(item, _names(None, key)))

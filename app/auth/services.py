@@ -5,6 +5,7 @@ import hmac
 import secrets
 from collections.abc import Iterable
 from functools import cache
+from types import SimpleNamespace
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -18,6 +19,11 @@ from app.extensions import db
 from app.timeutil import utcnow
 
 MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
+
+
+# The actor of an audit row about a sign-in that did not succeed (no account is signed in; "cli"
+# would wrongly point at the command line).
+VISITOR = SimpleNamespace(id=None, username="anonymous")
 
 
 class AccountError(ValueError):
@@ -98,12 +104,12 @@ def sign_in(username: str, password: str, address: str) -> User:
     A success raises the account's session version: every earlier session of it ends."""
     wait = throttle.wait_minutes(username, address)
     if wait is not None:
-        audit.record(None, "user.login_throttled", "user", (username or "")[:80], message=address or "")
+        audit.record(VISITOR, "user.login_throttled", "user", (username or "")[:80], message=address or "")
         raise SignInThrottled(wait)
     user = authenticate(username, password)
     throttle.record(username, address, succeeded=user is not None)
     if user is None:
-        audit.record(None, "user.login_failed", "user", (username or "")[:80], message=address or "")
+        audit.record(VISITOR, "user.login_failed", "user", (username or "")[:80], message=address or "")
         raise AccountError(_("Unknown username or wrong password."))
     user.last_login_at = utcnow()
     end_sessions(user)

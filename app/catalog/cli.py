@@ -5,7 +5,10 @@ import sys
 import time
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.catalog import publication, synthetic
@@ -25,36 +28,55 @@ def _print_errors(exc: ImportRejected) -> None:
     for error in report.errors:
         click.echo(str(error), err=True)
     if report.error_count > len(report.errors):
-        click.echo(f"... and {report.error_count - len(report.errors)} more", err=True)
-    click.echo(f"rejected: {report.error_count} error(s); nothing was imported", err=True)
+        click.echo(_("... and %(num)s more", num=report.error_count - len(report.errors)), err=True)
+    click.echo(ngettext("rejected: %(num)s error; nothing was imported",
+                        "rejected: %(num)s errors; nothing was imported", report.error_count), err=True)
+
+
+def _print_warnings(warnings) -> None:
+    for warning in warnings:
+        click.echo(_("warning: %(problem)s", problem=str(warning)), err=True)
 
 
 @procedures_cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--publish", is_flag=True, help="Publish the batch at once (each line keeps its status).")
 @click.option("--check", is_flag=True, help="Only validate the file; write nothing.")
+@click.option("--locale", default=None, help="Language of the messages (vi, th, en); default: DEFAULT_LOCALE.")
 @with_appcontext
-def import_command(file: str, publish: bool, check: bool):
+def import_command(file: str, publish: bool, check: bool, locale: str | None):
     """Import FILE (.jsonl, one procedure per line), all or nothing."""
+    if locale is not None and locale not in current_app.config["SUPPORTED_LOCALES"]:
+        raise click.BadParameter(f"choose one of {', '.join(current_app.config['SUPPORTED_LOCALES'])}",
+                                 param_hint="--locale")
+    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        _import(file, publish, check)
+
+
+def _import(file: str, publish: bool, check: bool) -> None:
     started = time.perf_counter()
     if check:
         report = validate_file(file)
+        _print_warnings(report.warnings)
         if not report.ok:
             _print_errors(ImportRejected(report))
             sys.exit(1)
-        click.echo(f"valid: {report.lines} lines")
+        click.echo(ngettext("valid: %(num)s line", "valid: %(num)s lines", report.lines))
         return
     try:
         result = import_file(file, publish=publish)
     except ImportRejected as exc:
         _print_errors(exc)
         sys.exit(1)
+    from app.catalog.import_errors import LineError
+
+    _print_warnings(LineError.from_json(stored) for stored in result.warnings)
     elapsed = time.perf_counter() - started
-    click.echo(
-        f"batch {result.batch_id}: {result.lines} lines, {result.new_procedures} new procedures, "
-        f"{result.new_versions} new versions, {result.unchanged} unchanged, {result.published} published "
-        f"({elapsed:.1f} s)"
-    )
+    click.echo(_("batch %(batch)s: %(lines)s lines, %(new)s new procedures, %(versions)s new versions, "
+                 "%(unchanged)s unchanged, %(published)s published (%(seconds)s s)",
+                 batch=result.batch_id, lines=result.lines, new=result.new_procedures,
+                 versions=result.new_versions, unchanged=result.unchanged, published=result.published,
+                 seconds=f"{elapsed:.1f}"))
 
 
 @procedures_cli.command("publish")

@@ -6,24 +6,28 @@ and skipped; changed ones add a version that records what changed.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.audit import services as audit
 from app.catalog import entries, publication
 from app.catalog.models import (Channel, Document, Fee, FormField, ImportBatch, LegalBasis, Procedure,
                                 ProcedureVersion, Requirement, Step, Translation, VersionLevel)
 from app.catalog.records import content_hash, diff_records
-from app.catalog.validation import ImportRejected, iter_parsed, validate_file
+from app.catalog.import_errors import LineError
+from app.catalog.validation import ImportRejected, ValidationReport, iter_parsed, validate_file
 from app.extensions import db
 from app.timeutil import utcnow
 
 CHUNK_SIZE = 500
 Progress = Callable[[str, int], None]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -34,23 +38,48 @@ class ImportResult:
     new_versions: int
     unchanged: int
     published: int
+    # Changes made while importing (a legal document listed twice merged), as stored errors.
+    warnings: list[list[Any]] = field(default_factory=list)
+    warning_count: int = 0
 
 
 def import_file(path: str | Path, *, publish: bool = False, actor=None, filename: str | None = None,
                 source: str = "cli", progress: Progress | None = None) -> ImportResult:
-    """Validate then load a file; raise ``ImportRejected`` (nothing written) on any error."""
+    """Validate then load a file; raise ``ImportRejected`` (nothing written but the audit row of
+    the rejection) on any error. A database error while loading is reported without its SQL."""
     path = Path(path)
+    filename = filename or path.name
     report = validate_file(path, progress=(lambda n: progress("validate", n)) if progress else None)
     if not report.ok:
+        _audit_rejection(actor, filename, source, report)
         raise ImportRejected(report)
     try:
-        result = _load(path, publish=publish, actor=actor, filename=filename or path.name,
-                       source=source, progress=progress)
+        result = _load(path, publish=publish, actor=actor, filename=filename, source=source, progress=progress)
         db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        # Validation should have refused whatever the database refuses: log it for the developers,
+        # show the admin a plain message (never the statement and its parameters).
+        log.exception("import of %s failed in the database", filename)
+        failed = ValidationReport(lines=report.lines)
+        failed.add(LineError(0, "", "load_failed"))
+        _audit_rejection(actor, filename, source, failed)
+        raise ImportRejected(failed) from None
     except BaseException:
         db.session.rollback()
         raise
+    result.warnings = [warning.as_json() for warning in report.warnings]
+    result.warning_count = report.warning_count
     return result
+
+
+def _audit_rejection(actor, filename: str, source: str, report: ValidationReport) -> None:
+    """A rejected import leaves one audit row: who, which file, how many lines and errors (the
+    errors themselves are on the job page, and printed by the CLI)."""
+    audit.record(actor, "batch.rejected", "import_batch", filename[:80],
+                 new={"file": filename, "lines": report.lines, "errors": report.error_count},
+                 message=source)
+    db.session.commit()
 
 
 def _load(path: Path, *, publish: bool, actor, filename: str, source: str,

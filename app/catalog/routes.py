@@ -66,17 +66,48 @@ def history(code: str):
                        versions=versions)
 
 
+def _visible_version(procedure, number: int | None):
+    version = services.get_version(procedure, number, with_record=True) if number is not None else None
+    if version is not None and version.published_at is None and not _sees_drafts():
+        return None
+    return version
+
+
+def _render_diff(procedure, previous, version):
+    versions = services.versions_of(procedure)
+    if not _sees_drafts():
+        versions = [v for v in versions if v.published_at is not None]
+    rows = services.version_diff(previous, version)
+    return render_page("catalog/diff.html", "catalog/_diff_rows.html", procedure=procedure,
+                       version=version, previous=previous, rows=rows, versions=versions)
+
+
 @bp.route("/procedures/<code>/versions/<int:number>/diff")
 @any_role
 def diff(code: str, number: int):
+    """A version against the one before it, or against ``?against=N``."""
     procedure = _load(code)
-    version = services.get_version(procedure, number)
-    if version is None or (version.published_at is None and not _sees_drafts()):
+    version = _visible_version(procedure, number)
+    if version is None:
         abort(404)
-    previous = services.get_version(procedure, number - 1) if number > 1 else None
-    rows = services.version_diff(previous, version)
-    return render_page("catalog/diff.html", "catalog/_diff_rows.html", procedure=procedure,
-                       version=version, previous=previous, rows=rows)
+    against = request.args.get("against", type=int)
+    previous = _visible_version(procedure, against if against is not None else number - 1)
+    if against is not None and previous is None:
+        abort(404)
+    return _render_diff(procedure, previous, version)
+
+
+@bp.route("/procedures/<code>/compare")
+@any_role
+def compare(code: str):
+    """Any two versions side by side (the history page's form; works without JavaScript)."""
+    procedure = _load(code)
+    old = _visible_version(procedure, request.args.get("old", type=int))
+    new = _visible_version(procedure, request.args.get("new", type=int))
+    if old is None or new is None:
+        flash(_("Choose two versions to compare."), "error")
+        return redirect(url_for("catalog.history", code=code))
+    return _render_diff(procedure, old, new)
 
 
 @bp.route("/procedures/<code>/publish", methods=["POST"])

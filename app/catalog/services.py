@@ -6,11 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
-from app.catalog import listing
+from app.catalog import diffs, listing
 from app.catalog.models import KINDS, LEVELS, ONLINE_LEVELS, STATUSES, ImportBatch, Procedure, ProcedureVersion
-from app.catalog.records import describe, describe_value, flatten, word_diff
 from app.extensions import db
 
 SORTS = tuple(listing.SORT_COLUMNS)
@@ -104,14 +103,18 @@ def get_procedure(code: str) -> Procedure | None:
     return db.session.scalar(select(Procedure).where(Procedure.code == code))
 
 
-def get_version(procedure: Procedure, number: int | None) -> ProcedureVersion | None:
-    """A version by number, or the current one; elements loaded in one go each."""
+def get_version(procedure: Procedure, number: int | None, *, with_record: bool = False) -> ProcedureVersion | None:
+    """A version by number, or the current one; elements loaded in one go each. The stored
+    record and its change summary (the largest JSON of a version, which the page does not
+    show) are read only when asked for, as for a diff."""
     stmt = select(ProcedureVersion).where(ProcedureVersion.procedure_id == procedure.id).options(
         selectinload(ProcedureVersion.steps), selectinload(ProcedureVersion.channels),
         selectinload(ProcedureVersion.documents), selectinload(ProcedureVersion.fields),
         selectinload(ProcedureVersion.fees), selectinload(ProcedureVersion.requirements),
         selectinload(ProcedureVersion.legal_basis), selectinload(ProcedureVersion.translations),
     )
+    if not with_record:
+        stmt = stmt.options(defer(ProcedureVersion.record), defer(ProcedureVersion.changes))
     if number is None:
         if procedure.current_version_id is None:
             return None
@@ -127,32 +130,9 @@ def versions_of(procedure: Procedure) -> list[ProcedureVersion]:
         .order_by(ProcedureVersion.number.desc())))
 
 
-@dataclass
-class DiffRow:
-    key: str
-    kind: str
-    change: str  # added | changed | removed
-    old: str
-    new: str
-    words: list[tuple[str, str]]
-
-
-def version_diff(old: ProcedureVersion | None, new: ProcedureVersion) -> list[DiffRow]:
-    """Readable differences from ``old`` to ``new``: properties first, then elements in order."""
-    old_record: dict[str, Any] = old.record if old else {}
-    rows: list[DiffRow] = []
-    summary = new.changes or {}
-    for name in summary.get("properties", []):
-        before, after = describe_value(old_record.get(name)), describe_value(new.record.get(name))
-        rows.append(DiffRow(name, "property", "changed" if before and after else ("added" if after else "removed"),
-                            before, after, word_diff(before, after)))
-    old_elements, new_elements = flatten(old_record) if old else {}, flatten(new.record)
-    for change in ("changed", "added", "removed"):
-        for key in summary.get(change, []):
-            before = describe(key, old_elements.get(key))
-            after = describe(key, new_elements.get(key))
-            rows.append(DiffRow(key, key.split(":", 1)[0], change, before, after, word_diff(before, after)))
-    return rows
+def version_diff(old: ProcedureVersion | None, new: ProcedureVersion) -> list[diffs.DiffRow]:
+    """Field by field differences from ``old`` (any version, or none) to ``new``."""
+    return diffs.version_diff(old.record if old is not None else None, new.record)
 
 
 def recent_batches(limit: int = 50) -> list[ImportBatch]:

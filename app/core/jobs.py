@@ -328,15 +328,20 @@ def interrupt(job: Job) -> bool:
     return changed
 
 
+def _settle(lost: list[Job]) -> int:
+    """Interrupt jobs found lost, after ending this session's transaction: its read locks must
+    not wait behind a lock request that itself waits for them (a TRUNCATE, a migration)."""
+    for job in lost:
+        db.session.expunge(job)
+    db.session.rollback()
+    return sum(1 for job in lost if interrupt(job))
+
+
 def reap() -> int:
     """Mark every running job with a lost worker as interrupted; how many were."""
-    count = 0
-    for job in db.session.scalars(select(Job).where(Job.state == "running")).all():
-        if worker_lost(job) and interrupt(job):
-            count += 1
-    if count:
-        db.session.expire_all()
-    return count
+    running = db.session.scalars(select(Job).where(Job.state == "running")).all()
+    lost = [job for job in running if worker_lost(job)]
+    return _settle(lost) if lost else 0
 
 
 def get(job_id: str, kind: str | None = None) -> Job | None:
@@ -346,8 +351,9 @@ def get(job_id: str, kind: str | None = None) -> Job | None:
     job = db.session.get(Job, job_id)
     if job is None or (kind is not None and job.kind != kind):
         return None
-    if worker_lost(job) and interrupt(job):
-        db.session.refresh(job)
+    if worker_lost(job):
+        _settle([job])
+        job = db.session.get(Job, job_id)
     return job
 
 
@@ -436,6 +442,7 @@ def work(app: Flask, *, stop: threading.Event | None = None, interval: float = 0
                 reap()
                 if not once:
                     schedule_cleanup()
+                db.session.remove()  # no transaction of this session stays open during the claim
                 job_id = claim(worker, kinds, node)
             except OperationalError:  # the database is away for a moment: try again later
                 app.logger.exception("job worker could not reach the database")

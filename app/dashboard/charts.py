@@ -17,6 +17,7 @@ BAR = 14  # the thickness of a bar
 GAP = 4  # between the two bars of a row
 ROW = 2 * BAR + GAP + 12  # a row of the bar chart: two bars and the space below them
 LABEL = 240  # room for the agency names on the left of the bar chart
+VALUE = 50  # room for the percentage written at the end of a bar
 NAME_LIMIT = 38  # characters of a name written in the chart (the full name is in its <title>)
 
 
@@ -56,7 +57,7 @@ def progress_chart(figure: Figure) -> ProgressChart:
                  for index, view in enumerate(VIEWS))
     height = 4 + len(VIEWS) * (BAR + GAP) + 4
     target_x = None if figure.target is None else _length(figure.target)
-    return ProgressChart(figure.key, SCALE, height, SCALE, bars, target_x, figure.target)
+    return ProgressChart(figure.key, SCALE + VALUE, height, SCALE, bars, target_x, figure.target)
 
 
 @dataclass(frozen=True)
@@ -98,4 +99,4 @@ def bar_chart(groups: dict[str, dict[str, Figure]], key: str) -> BarChart:
         rows.append(ChartRow(name, _short(name), y, bars))
     height = 8 + len(rows) * ROW + 8
     target_x = None if goal is None else LABEL + _length(goal)
-    return BarChart(key, LABEL + SCALE + 10, height, LABEL, tuple(rows), target_x, goal)
+    return BarChart(key, LABEL + SCALE + VALUE, height, LABEL, tuple(rows), target_x, goal)

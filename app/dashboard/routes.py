@@ -2,13 +2,17 @@
 (income per hour, targets) it computes with."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, request, url_for
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
 from app.auth.access import roles_required
-from app.dashboard import charts, services
+from app.dashboard import charts, download, services
 from app.extensions import db
 from app.review import settings
 from app.review.progress import KEYS
@@ -17,8 +21,31 @@ from app.web.htmx import render_page, wants_fragment
 bp = Blueprint("dashboard", __name__)
 
 
-# Rows of the data gaps table; the count above it is always the whole number.
+# Rows per page of the data gaps table (the count above it is always the whole number) and of
+# the agency and sector tables (the agency charts follow the agency table's page).
 GAPS_SHOWN = 50
+GROUPS_SHOWN = 25
+
+
+@dataclass
+class Paged:
+    """One page of a long list, for ``_macros.pagination`` (``param`` names its page argument)."""
+
+    items: Any
+    page: int
+    pages: int
+    total: int
+    param: str
+
+
+def paged(items, param: str, per_page: int) -> Paged:
+    """The page of ``items`` (a list or a dict) that ``request.args[param]`` asks for."""
+    keys = list(items)
+    pages = max(1, math.ceil(len(keys) / per_page))
+    page = min(max(1, request.args.get(param, 1, type=int) or 1), pages)
+    chosen = keys[(page - 1) * per_page:page * per_page]
+    return Paged({key: items[key] for key in chosen} if isinstance(items, dict) else chosen, page, pages,
+                 len(keys), param)
 
 
 @bp.route("/dashboard")
@@ -27,12 +54,27 @@ def index():
     filters = services.Filters.from_args(request.args)
     state = services.current_board(filters)
     board = state.board
+    agencies = paged(board.by_agency, "agency_page", GROUPS_SHOWN)
     return render_page(
-        "dashboard/index.html", "dashboard/_dashboard.html", push_url=url_for(".index", **filters.args()),
+        "dashboard/index.html", "dashboard/_dashboard.html", push_url=request.full_path.rstrip("?"),
         board=board, state=state, options=services.filter_options(), keys=KEYS, is_met=services.is_met, plain=services.plain,
         titles=services.TITLES, descriptions=services.DESCRIPTIONS,
         progress_charts={key: charts.progress_chart(figure) for key, figure in board.figures.items()},
-        agency_charts={key: charts.bar_chart(board.by_agency, key) for key in KEYS}, gaps_shown=GAPS_SHOWN)
+        agency_charts={key: charts.bar_chart(agencies.items, key) for key in KEYS}, gaps_shown=GAPS_SHOWN,
+        gap_page=paged(board.gaps, "gaps_page", GAPS_SHOWN), agency_page=agencies,
+        sector_page=paged(board.by_sector, "sector_page", GROUPS_SHOWN))
+
+
+@bp.route("/dashboard/download.xlsx")
+@roles_required("reviewer", "lead", "admin")
+def download_xlsx():
+    """What the dashboard shows for the same filters, every row of every table, as XLSX."""
+    filters = services.Filters.from_args(request.args)
+    board = services.current_board(filters).board
+    response = make_response(download.workbook(board))
+    response.headers["Content-Type"] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response.headers["Content-Disposition"] = f'attachment; filename="dashboard-{filters.year}.xlsx"'
+    return response
 
 
 # -- review settings ---------------------------------------------------------------------------

@@ -9,6 +9,8 @@ it). In XLSX every text cell is written with the string type, and a risky one al
 """
 from __future__ import annotations
 
+from openpyxl.cell import WriteOnlyCell
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Leading characters a spreadsheet skips before it decides a cell is a formula.
 _SKIPPED = " \t\r\n\u00a0\u3000"
@@ -29,3 +31,20 @@ def is_risky(text: str) -> bool:
 def csv_text(text: str) -> str:
     """A text value for a CSV cell: a risky one gets a leading apostrophe."""
     return "'" + text if is_risky(text) else text
+
+
+def as_text_cell(sheet, value):
+    """An openpyxl write-only cell holding ``value``; a str is always text, never a formula."""
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        mark_text(cell)
+    return cell
+
+
+def mark_text(cell):
+    """Make a cell holding a str stay text: the string type, and a quote prefix when risky."""
+    # openpyxl would store a str starting with "=" as a formula.
+    cell.data_type = "s"
+    if is_risky(cell.value):
+        cell.quotePrefix = True
+    return cell

@@ -12,9 +12,13 @@ of the savings of its rows that have one; since each row applies one mark alone,
 overlap (two marks on the same fee, an abolition beside other marks) can add up to more than
 their combined effect, which ``cost.procedure_cost`` gives per procedure.
 
-Labels (actions, reasons, statuses, notes) are rendered in the locale active when the plan is
-built (``flask_babel.force_locale``); the procedure title and the element texts stay as the
-catalog has them, in the official wording the agencies amend.
+Each row also has the mark's own estimate per case (hours, fees, other costs), so that an agency
+sees what the saving is made of, and the mark's number in the workbench (its page there holds
+the discussion and the decision).
+
+Labels (actions, reasons, statuses, notes, column headers and the XLSX sheet names) are rendered
+in the locale active when the plan is built (``flask_babel.force_locale``); the procedure title
+and the element texts stay as the catalog has them, in the official wording the agencies amend.
 """
 from __future__ import annotations
 
@@ -59,14 +63,26 @@ COLUMNS: tuple[tuple[str, Any], ...] = (
     ("rationale", _l("Rationale")),
     ("legal", _l("Legal text to amend")),
     ("status", _l("Status")),
+    ("hours_saved_per_case", _l("Hours saved per case (estimate)")),
+    ("fees_saved_vnd", _l("Fees saved per case (VND, estimate)")),
+    ("other_saved_vnd", _l("Other costs saved per case (VND, estimate)")),
     ("annual_cost_before", _l("Annual cost before (VND)")),
     ("annual_cost_after", _l("Annual cost after this mark (VND)")),
     ("saving", _l("Saving per year (VND)")),
     ("note", _l("Note")),
-    ("mark_id", lazy_pgettext("noun: a review mark", "Mark")),
+    # TRANSLATORS: column header of the plan: the number of the mark in the workbench (its page is /marks/<number>).
+    ("mark_id", _l("Mark no. in the workbench")),
 )
 COLUMN_KEYS = tuple(key for key, _header in COLUMNS)
-AMOUNT_COLUMNS = ("annual_cost_before", "annual_cost_after", "saving")
+AMOUNT_COLUMNS = ("fees_saved_vnd", "other_saved_vnd", "annual_cost_before", "annual_cost_after", "saving")
+ESTIMATE_COLUMNS = ("hours_saved_per_case", "fees_saved_vnd", "other_saved_vnd")
+# Sheet names of the XLSX plan, in the reader's language (Excel: at most 31 characters, none of
+# []:*?/\); the plan's formulas name no sheet, so a translated name breaks none of them.
+SHEET_NAMES = {
+    "plan": lazy_pgettext("name of a spreadsheet sheet", "Plan"),
+    "summary": lazy_pgettext("name of a spreadsheet sheet", "Summary"),
+}
+SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 # What a gap's field means, for the note of a row.
 GAP_LABELS = {
@@ -98,6 +114,9 @@ class PlanRow:
     rationale: str
     legal: str
     status: str
+    hours_saved_per_case: Decimal | None
+    fees_saved_vnd: Decimal | None
+    other_saved_vnd: Decimal | None
     annual_cost_before: Decimal | None
     annual_cost_after: Decimal | None
     saving: Decimal | None
@@ -150,6 +169,21 @@ class Plan:
 
 def headers() -> list[str]:
     return [str(header) for _key, header in COLUMNS]
+
+
+def sheet_name(key: str) -> str:
+    """A sheet's name in the active locale, made valid for Excel."""
+    return SHEET_NAME_FORBIDDEN.sub(" ", str(SHEET_NAMES[key])).strip()[:31] or key
+
+
+def column_notes() -> list[str]:
+    """What the columns that need it mean, for the summary of the plan."""
+    return [
+        _("Estimates per case: what the reviewer estimated the mark saves on one case; empty when not "
+          "estimated (then the saving cannot be computed, unless the procedure costs nothing there)."),
+        _("Mark no. in the workbench: open /marks/<number> in the workbench to see the mark with its "
+          "discussion, its history and the decision."),
+    ]
 
 
 def _fold(text: str) -> str:
@@ -352,7 +386,9 @@ def build_plan(status: str = "proposed", agency: str | None = None,
             element_text=element_text(kind, data),
             action=action_text(mark, version_elements), reason=cached(REASON, mark.reason),
             rationale=mark.rationale or "", legal=legal_text(mark, records[mark.version_id]),
-            status=cached(STATUS, mark.status), annual_cost_before=report.annual_cost,
+            status=cached(STATUS, mark.status),
+            **{name: _dec(getattr(mark, name)) for name in ESTIMATE_COLUMNS},
+            annual_cost_before=report.annual_cost,
             annual_cost_after=view.annual_cost_after if view else None,
             saving=view.saved_annual if view else None, note=_note(report, view, mark))
         groups.setdefault(agency_name, AgencyGroup(agency_name)).rows.append(row)

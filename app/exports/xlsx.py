@@ -8,9 +8,9 @@ cells in its range and, with function 9, sums only the rows a filter leaves visi
 totals stay right when the user filters. The group and subtotal rows carry the agency's name
 in the agency column, so filtering on an agency keeps them with its rows.
 
-Sheet "Summary": per agency the marks, the procedures and the saving, then a total and what
-the export was made of. The sheet names are fixed (not translated), so that formulas and
-macros that name them work in every language.
+Sheet "Summary": per agency the marks, the procedures and the saving, then a total, what
+the export was made of and what some columns mean. The sheet names are in the plan's language
+(``plan.sheet_name``); no formula names a sheet.
 
 Every text cell is written as text (``data_type`` "s"; a value a spreadsheet could take for a
 formula also with ``quotePrefix``): imported titles, agencies and reviewers' texts starting with
@@ -29,18 +29,18 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from app.exports.cells import is_risky
-from app.exports.plan import AMOUNT_COLUMNS, COLUMN_KEYS, Plan, headers
+from app.exports.cells import as_text_cell
+from app.exports.plan import AMOUNT_COLUMNS, COLUMN_KEYS, Plan, column_notes, headers, sheet_name
 from app.web.filters import format_moment
 
-PLAN_SHEET = "Plan"
-SUMMARY_SHEET = "Summary"
 # Excel's grouping follows the reader's own settings: 1,500,000 in English, 1.500.000 in Vietnamese.
 VND_FORMAT = "#,##0"
+HOURS_FORMAT = "#,##0.##"
 WIDTHS = {
     "agency": 28, "code": 11, "title": 40, "element_kind": 12, "element_id": 9, "element_text": 36,
-    "action": 36, "reason": 22, "rationale": 48, "legal": 36, "status": 12, "annual_cost_before": 20,
-    "annual_cost_after": 20, "saving": 20, "note": 40, "mark_id": 8,
+    "action": 36, "reason": 22, "rationale": 48, "legal": 36, "status": 12, "hours_saved_per_case": 12,
+    "fees_saved_vnd": 16, "other_saved_vnd": 16, "annual_cost_before": 20,
+    "annual_cost_after": 20, "saving": 20, "note": 40, "mark_id": 12,
 }
 WRAPPED = ("agency", "title", "element_text", "action", "reason", "rationale", "legal", "note")
 BOLD = Font(bold=True)
@@ -65,12 +65,7 @@ def write_plan(plan: Plan, path: Path, *, exported_at: datetime,
 
 def _cell(sheet, value, *, bold=False, fill=None, number_format=None, alignment=None) -> WriteOnlyCell:
     """A cell; a str value is always text, never a formula."""
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        # openpyxl would store a str starting with "=" as a formula.
-        cell.data_type = "s"
-        if is_risky(value):
-            cell.quotePrefix = True
+    cell = as_text_cell(sheet, value)
     return _style(cell, bold=bold, fill=fill, number_format=number_format, alignment=alignment)
 
 
@@ -98,7 +93,7 @@ def _style(cell, *, bold=False, fill=None, number_format=None, alignment=None) -
 
 
 def _plan_sheet(workbook: Workbook, plan: Plan, progress) -> None:
-    sheet = workbook.create_sheet(PLAN_SHEET)
+    sheet = workbook.create_sheet(sheet_name("plan"))
     width = len(COLUMN_KEYS)
     last_letter = get_column_letter(width)
     # Column widths, the frozen header and the filter go before the first row is streamed.
@@ -127,6 +122,8 @@ def _plan_sheet(workbook: Workbook, plan: Plan, progress) -> None:
             for key, value in zip(COLUMN_KEYS, row.values(), strict=True):
                 if key in AMOUNT_COLUMNS:
                     cells.append(_cell(sheet, value, number_format=VND_FORMAT, alignment=TOP))
+                elif key == "hours_saved_per_case":
+                    cells.append(_cell(sheet, value, number_format=HOURS_FORMAT, alignment=TOP))
                 elif key in WRAPPED:
                     cells.append(_cell(sheet, value, alignment=WRAP))
                 else:
@@ -153,7 +150,7 @@ def _plan_sheet(workbook: Workbook, plan: Plan, progress) -> None:
 
 
 def _summary_sheet(workbook: Workbook, plan: Plan, exported_at: datetime) -> None:
-    sheet = workbook.create_sheet(SUMMARY_SHEET)
+    sheet = workbook.create_sheet(sheet_name("summary"))
     for letter, width in zip("ABCDE", (40, 12, 14, 22, 22), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"
@@ -179,6 +176,8 @@ def _summary_sheet(workbook: Workbook, plan: Plan, exported_at: datetime) -> Non
                                        _("set for %(year)s", year=plan.income_year) if plan.income_year else ""]))
     sheet.append(_text_row(sheet, [_("Savings are those of each mark applied alone; overlapping marks on one "
                                      "procedure can add up to more than their combined effect.")]))
+    for note in column_notes():
+        sheet.append(_text_row(sheet, [note]))
 
 
 def plan_scope(plan: Plan) -> str:

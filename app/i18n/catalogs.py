@@ -28,6 +28,7 @@ from babel.messages.plurals import get_plural
 from babel.messages.pofile import PoFileParser, read_po, write_po
 
 from app.config import PROJECT_ROOT, SUPPORTED_LOCALES
+from app.i18n import glossary
 
 DOMAIN = "messages"
 TRANSLATIONS_DIR = PROJECT_ROOT / "translations"
@@ -83,7 +84,17 @@ class Problem:
         return f"{self.locale}: msgid {self.msgid!r}{context}: {self.problem}"
 
 
-def placeholders(text: str) -> tuple[Counter, list[str]]:
+def in_english(text: str, **values) -> str:
+    """The problem messages' default wording: the English source, formatted as gettext would.
+
+    ``check_entry`` and the functions it uses take the translating function as ``_``: the CLI
+    and CI read English; the catalog editor passes ``flask_babel.gettext``, so that a Thai
+    translator reads why a translation was refused in Thai. (Named ``_`` so that extraction
+    finds the messages.)"""
+    return text % values if values else text
+
+
+def placeholders(text: str, _=in_english) -> tuple[Counter, list[str]]:
     """The named placeholders of a %-format string, and what is wrong with its other % signs.
 
     Returns a Counter of ``%(name)s``-style specifications (name and conversion, without width
@@ -99,14 +110,16 @@ def placeholders(text: str) -> tuple[Counter, list[str]]:
             break
         match = _FORMAT.match(text, index)
         if match is None:
-            problems.append(f"a lone % at character {index + 1} (write %% for a percent sign)")
+            problems.append(_("a lone %% at character %(position)s (write %%%% for a percent sign)",
+                              position=index + 1))
             position = index + 1
             continue
         position = match.end()
         if match.group("type") == "%" and match.group("name") is None:
             continue
         if match.group("name") is None:
-            problems.append(f"positional placeholder {match.group(0)!r}: use a named one, %(name)s")
+            problems.append(_("positional placeholder %(found)s: use a named one, %%(name)s",
+                              found=repr(match.group(0))))
             continue
         found[f"%({match.group('name')}){match.group('type')}"] += 1
     return found, problems
@@ -117,35 +130,34 @@ def html_tags(text: str) -> Counter:
     return Counter(" ".join(tag.split()) for tag in _TAG.findall(text))
 
 
-def _format_problems(source: str, translation: str, label: str) -> list[str]:
+def _mismatch(missing: list[str], extra: list[str], _) -> str:
+    parts = []
+    if missing:
+        parts.append(_("missing %(items)s", items=", ".join(missing)))
+    if extra:
+        parts.append(_("not in the source %(items)s", items=", ".join(extra)))
+    return "; ".join(parts)
+
+
+def _format_problems(source: str, translation: str, label: str, _=in_english) -> list[str]:
     problems: list[str] = []
-    expected, _ignored = placeholders(source)
-    found, format_problems = placeholders(translation)
+    expected, _ignored = placeholders(source, _)
+    found, format_problems = placeholders(translation, _)
     problems.extend(f"{label}: {problem}" for problem in format_problems)
     if set(found) != set(expected):
-        missing = sorted(set(expected) - set(found))
-        extra = sorted(set(found) - set(expected))
-        details = "; ".join(part for part in (
-            f"missing {', '.join(missing)}" if missing else "",
-            f"not in the source {', '.join(extra)}" if extra else "",
-        ) if part)
-        problems.append(f"{label}: placeholder mismatch ({details})")
+        details = _mismatch(sorted(set(expected) - set(found)), sorted(set(found) - set(expected)), _)
+        problems.append(f"{label}: " + _("placeholder mismatch (%(details)s)", details=details))
     source_tags, tags = html_tags(source), html_tags(translation)
     if tags != source_tags:
-        missing = sorted((source_tags - tags).elements())
-        extra = sorted((tags - source_tags).elements())
-        details = "; ".join(part for part in (
-            f"missing {', '.join(missing)}" if missing else "",
-            f"not in the source {', '.join(extra)}" if extra else "",
-        ) if part)
-        problems.append(f"{label}: HTML tag mismatch ({details})")
+        details = _mismatch(sorted((source_tags - tags).elements()), sorted((tags - source_tags).elements()), _)
+        problems.append(f"{label}: " + _("HTML tag mismatch (%(details)s)", details=details))
     elif _MARKUP_START.search(_TAG.sub("", translation)) and not _MARKUP_START.search(_TAG.sub("", source)):
-        problems.append(f"{label}: an incomplete HTML tag (a translation may not add markup)")
-    problems.extend(f"{label}: {problem}" for problem in markup_problems(source, translation))
+        problems.append(f"{label}: " + _("an incomplete HTML tag (a translation may not add markup)"))
+    problems.extend(f"{label}: {problem}" for problem in markup_problems(source, translation, _))
     return problems
 
 
-def markup_problems(source: str, translation: str) -> list[str]:
+def markup_problems(source: str, translation: str, _=in_english) -> list[str]:
     """Text in a translation that could change the page's markup, in text or attribute position:
     any of ``< > " ' &`` beyond what the msgid has (outside the msgid's own tags), and event-handler,
     ``hx-`` or ``data-`` attribute text that the msgid does not have."""
@@ -153,17 +165,17 @@ def markup_problems(source: str, translation: str) -> list[str]:
     source_text, text = _TAG.sub("", source), _TAG.sub("", translation)
     extra = [ch for ch in MARKUP_CHARACTERS if text.count(ch) > source_text.count(ch)]
     if extra:
-        problems.append("the character(s) " + " ".join(extra) + " are not in the source: a translation "
-                        "may not use them (they could change the page's markup; use “ ” for quotes)")
+        problems.append(_("the character(s) %(characters)s are not in the source: a translation may not use them "
+                          "(they could change the page's markup; use “ ” for quotes)", characters=" ".join(extra)))
     added = Counter(m.group(0).lower() for m in _ACTIVE_ATTRIBUTE.finditer(text)) - \
         Counter(m.group(0).lower() for m in _ACTIVE_ATTRIBUTE.finditer(source_text))
     if added:
-        problems.append("attribute text not in the source: " + ", ".join(sorted(added)))
+        problems.append(_("attribute text not in the source: %(items)s", items=", ".join(sorted(added))))
     return problems
 
 
 def check_entry(msgid: str | tuple[str, str], msgstr: str | Iterable[str], *, plural_count: int,
-                require_complete: bool = False, fuzzy: bool = False) -> list[str]:
+                require_complete: bool = False, fuzzy: bool = False, _=in_english) -> list[str]:
     """What is wrong with one translation; an empty list when it can be used.
 
     ``msgid`` is a string, or (singular, plural) for a plural entry; ``msgstr`` is a string, or
@@ -177,12 +189,12 @@ def check_entry(msgid: str | tuple[str, str], msgstr: str | Iterable[str], *, pl
     if plural:
         source = " ".join(msgid)
         if isinstance(msgstr, str) or len(forms) != plural_count:
-            problems.append(f"invalid plural forms: {len(forms)} msgstr[] for a catalog with "
-                            f"{plural_count} plural form{'s' if plural_count != 1 else ''}")
+            problems.append(_("invalid plural forms: %(given)s msgstr[] for a catalog with %(count)s plural "
+                              "form(s)", given=len(forms), count=plural_count))
     else:
         source = msgid
         if len(forms) != 1:
-            problems.append("invalid plural forms: msgstr[] given for a msgid without plural")
+            problems.append(_("invalid plural forms: msgstr[] given for a msgid without plural"))
     empty = [i for i, form in enumerate(forms) if not form]
     if require_complete:
         if fuzzy:
@@ -194,7 +206,7 @@ def check_entry(msgid: str | tuple[str, str], msgstr: str | Iterable[str], *, pl
         if not form:
             continue
         label = f"msgstr[{index}]" if plural else "msgstr"
-        problems.extend(_format_problems(source, form, label))
+        problems.extend(_format_problems(source, form, label, _))
     return problems
 
 
@@ -254,6 +266,10 @@ def read_checked(path: Path, locale: str) -> tuple[Catalog, list[Problem]]:
 def check_all(directory: Path = TRANSLATIONS_DIR, locales: Iterable[str] | None = None) -> list[Problem]:
     """Check the catalog of each locale (by default every supported locale); a missing one is a problem."""
     problems: list[Problem] = []
+    try:
+        glossaries = glossary.load(directory / "glossary.json")
+    except glossary.GlossaryError as exc:
+        return [Problem("*", "", str(exc))]
     for locale in (SUPPORTED_LOCALES if locales is None else locales):
         path = po_path(locale, directory)
         if not path.exists():
@@ -262,6 +278,9 @@ def check_all(directory: Path = TRANSLATIONS_DIR, locales: Iterable[str] | None 
         catalog, file_problems = read_checked(path, locale)
         problems.extend(file_problems)
         problems.extend(check_catalog(catalog, locale))
+        if locale in glossaries:
+            problems.extend(Problem(locale, msgid, problem, context)
+                            for msgid, context, problem in glossary.problems(catalog, locale, glossaries[locale]))
     return problems
 
 

@@ -29,6 +29,7 @@ from app.catalog.labels import CHANNEL
 from app.catalog.models import (Channel, Document, Fee, FormField, Procedure, ProcedureVersion, Requirement,
                                 Step)
 from app.extensions import db
+from app.notifications import services as notifications
 from app.queues.models import SCOPES, Assignment
 from app.review import services as review
 from app.review.cost import mark_saving_sql
@@ -132,6 +133,8 @@ def assign(user_id: int | None, scope: str, value: str, actor) -> Assignment:
         return existing
     audit.record(actor, "assignment.created", OBJECT_TYPE, assignment.id, new=_snapshot(assignment, user),
                  message=f"{user.username} {scope}: {value}")
+    notifications.notify([user.id, *notifications.leads()], "assignment", actor, scope=scope, value=value,
+                         reviewer=user.label)
     return assignment
 
 

@@ -26,6 +26,7 @@ from app.audit.models import AuditEntry
 from app.catalog.models import Procedure, ProcedureVersion
 from app.catalog.records import flatten
 from app.extensions import db
+from app.notifications import services as notifications
 from app.review import permissions
 from app.review.labels import STATUS, label
 from app.review.models import OPEN_STATUSES, Mark, MarkComment
@@ -295,7 +296,10 @@ def propose_mark(mark_id: int, expected_revision: int, actor) -> Mark:
         raise MarkStateError(_("The element changed or was removed after this mark was made; "
                                "re-check the mark first."))
     _check_complete(mark)
-    return _transition(mark, expected_revision, actor, "mark.proposed", "proposed", proposed_at=utcnow())
+    _transition(mark, expected_revision, actor, "mark.proposed", "proposed", proposed_at=utcnow())
+    notifications.notify(notifications.leads(), "proposal", actor, mark_id=mark.id, code=mark.procedure.code,
+                         target=mark.target)
+    return mark
 
 
 def decide_mark(mark_id: int, expected_revision: int, decision: str, comment: str, actor) -> Mark:
@@ -318,8 +322,11 @@ def decide_mark(mark_id: int, expected_revision: int, decision: str, comment: st
     if decision == "accepted" and mark.flag is not None:
         raise MarkStateError(_("The element changed or was removed after this mark was proposed; "
                                "re-check the mark before accepting it."))
-    return _transition(mark, expected_revision, actor, "mark." + decision, decision, message=comment,
-                       decided_by_id=actor.id, decided_at=utcnow(), decision_comment=comment)
+    _transition(mark, expected_revision, actor, "mark." + decision, decision, message=comment,
+                decided_by_id=actor.id, decided_at=utcnow(), decision_comment=comment)
+    notifications.notify([mark.created_by_id], "decision", actor, mark_id=mark.id, code=mark.procedure.code,
+                         target=mark.target, decision=decision)
+    return mark
 
 
 def implement_mark(mark_id: int, expected_revision: int, actor, comment: str = "") -> Mark:
@@ -405,6 +412,8 @@ def add_comment(mark_id: int, text: str, actor) -> MarkComment:
     db.session.add(comment)
     db.session.flush()
     audit.record(actor, "mark.commented", OBJECT_TYPE, mark.id, new={"comment": comment.id, "text": text})
+    notifications.notify([mark.created_by_id], "comment", actor, mark_id=mark.id, code=mark.procedure.code,
+                         target=mark.target)
     return comment
 
 

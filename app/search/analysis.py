@@ -9,6 +9,9 @@ One tokenizer serves the index, the query parser and our own highlighter:
     document numbers ``123/2015/NĐ-CP`` (-> ``123/2015/nđ-cp``): letters/digits joined by
     ``.``, ``/`` or ``-`` form one token when they contain a digit (``nam-nữ`` stays two words);
   - Thai abbreviations and form codes (``ร.ง.4``, ``ท.ร.1/1``, ``พ.ร.บ.`` -> ``พ.ร.บ``);
+  - numbers and units as people type them: ``4x6``, ``4cm`` and ``20m2`` become ``4 x 6``,
+    ``4 cm`` and ``20 m2``; ``m²`` is ``m2``, ``×`` is ``x``, and leading zeros go (``04`` is
+    ``4``), so ``ảnh 4x6`` finds ``02 ảnh 04 cm x 06 cm`` (see ``_number_parts``);
   - Thai runs (U+0E00-U+0E7F), segmented into words by PyThaiNLP ``newmm``; at index time the
     sub-words of a Thai compound are emitted too (see ``_thai_units``), so ``ทะเบียน`` finds
     ``จดทะเบียนสมรส``.
@@ -97,6 +100,42 @@ _CODE_RE = re.compile(
     rf"(?:\d+(?:{_SEP}\d+)*)?)"
     rf"(?!{_SEP}?[\w*?~\"'])"  # not a prefix (1.00*), fuzzy term (x~) or quoted part
 )
+
+# --------------------------------------------------------------------------- numbers
+
+# The units people join to numbers in dossier texts (sizes, areas, volumes, weights, times).
+_UNIT = r"(?:mm|cm|dm|km|m|m2|m3|cm2|km2|ha|kg|g|ml|l)"
+# One word made of numbers, units and an "x" between sizes: 4x6, 4cmx6cm, 20m2, 3x4cm.
+_NUMBER_WORD_RE = re.compile(rf"(\d+)({_UNIT})?(?:(x)(\d+)({_UNIT})?)?")
+_SUPERSCRIPTS = str.maketrans({"²": "2", "³": "3"})
+# Length-preserving, so character offsets stay valid: × (U+00D7) between sizes is an "x".
+_SIGNS = {0x00D7: "x"}
+
+
+def _strip_zeros(number: str) -> str:
+    return number.lstrip("0") or "0"
+
+
+def _number_parts(word: str, start: int) -> list[tuple[str, int, int]] | None:
+    """The parts of a word that joins numbers and units, normalised, with their offsets; None
+    for any other word (codes such as ``ct01`` stay whole)."""
+    if not _HAS_DIGIT(word):
+        return None if "²" not in word and "³" not in word else [(word.translate(_SUPERSCRIPTS), start,
+                                                                     start + len(word))]
+    plain = word.translate(_SUPERSCRIPTS)
+    if plain.isdigit():
+        return [(_strip_zeros(plain), start, start + len(word))] if plain[0] == "0" and len(plain) > 1 else None
+    match = _NUMBER_WORD_RE.fullmatch(plain)
+    if match is None:
+        return None
+    parts = []
+    for group in range(1, 6):
+        text = match.group(group)
+        if text:
+            parts.append((_strip_zeros(text) if text.isdigit() else text,
+                          start + match.start(group), start + match.end(group)))
+    return parts
+
 
 # --------------------------------------------------------------------------- Thai
 
@@ -247,7 +286,7 @@ def _segment_thai_run(run: str) -> tuple[tuple[str, int, int, _SubWords], ...]:
 
 def _iter_spans(text: str, subwords: bool) -> Iterator[tuple[str, int, int, int]]:
     """``(token, position, start, end)`` over NFC ``text``; sub-words share a position."""
-    low = text.lower()
+    low = text.lower().translate(_SIGNS)
     if len(low) != len(text):  # a rare letter (İ) lower-cases to two characters
         yield from ((t.lower(), p, a, b) for t, p, a, b in _iter_spans_lowered(text, subwords))
     else:
@@ -259,8 +298,14 @@ def _iter_spans_lowered(text: str, subwords: bool) -> Iterator[tuple[str, int, i
     for m in _TOKEN_RE.finditer(text):
         kind = m.lastgroup
         if kind == "word":
-            yield m.group(), pos, m.start(), m.end()
-            pos += 1
+            parts = _number_parts(m.group(), m.start())
+            if parts is None:
+                yield m.group(), pos, m.start(), m.end()
+                pos += 1
+            else:
+                for part, a, b in parts:
+                    yield part, pos, a, b
+                    pos += 1
         elif kind == "code":
             tok = m.group()
             if _HAS_DIGIT(tok):

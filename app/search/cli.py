@@ -1,16 +1,18 @@
-"""``flask search ...``: query, rebuild, check and run the indexer."""
+"""``flask search ...``: query, rebuild, check, run the indexer, import and export synonyms."""
 from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import force_locale
 
 from app.core import jobs
 from app.extensions import db
-from app.search import indexer, nodes, services
+from app.search import indexer, nodes, services, synonym_lists, synonyms
 
 
 @click.group("search")
@@ -115,3 +117,49 @@ def apply_command():
     while count := indexer.apply_pending():
         total += count
     click.echo(f"applied {total} events")
+
+
+@search_cli.group("synonyms")
+def synonyms_cli():
+    """The synonym lists: import and export in the plain-text format (see README)."""
+
+
+@synonyms_cli.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, allow_dash=True))
+@with_appcontext
+def synonyms_export_command(path: str):
+    """Write every language's list to PATH ("-": standard output)."""
+    text = synonym_lists.export_text()
+    if path == "-":
+        click.echo(text, nl=False)
+        return
+    target = Path(path)
+    partial = target.with_name(target.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(target)  # a reader never sees half a file
+    click.echo(f"wrote {sum(len(entries) for entries in synonym_lists.current_lists().values())} entries to {path}")
+
+
+@synonyms_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@with_appcontext
+def synonyms_import_command(path: str):
+    """Replace the lists of the languages that PATH has sections for; all or nothing."""
+    try:
+        with click.open_file(path, encoding="utf-8-sig") as handle:
+            text = handle.read()
+    except UnicodeDecodeError as exc:
+        raise click.ClickException("the file is not UTF-8 text") from exc
+    with force_locale("en"):
+        try:
+            result = synonym_lists.import_text(text, actor=None)
+        except synonym_lists.SynonymListError as exc:
+            db.session.rollback()
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            raise click.ClickException("nothing was changed") from exc
+    db.session.commit()
+    synonyms.forget()
+    for lang, (added, removed) in result.changed.items():
+        click.echo(f"{lang}: {added} entries added, {removed} removed")
+    click.echo(f"synonym lists at revision {result.revision}")

@@ -60,20 +60,28 @@ def element_texts(record: dict[str, Any]) -> list[tuple[str, str, str]]:
 class TextParts:
     """The texts of one procedure's index document, before they are joined into fields."""
 
-    titles: list[str]  # the title, then its translations other than English
-    body: list[str]  # every searchable text: body and folded
+    titles: list[str]  # the title, then its translations
+    body: list[str]  # every searchable text, translations included: body and folded
     pairs: list[str]  # the parts whose adjacent syllables are indexed as pairs
     english: list[str]  # English translations (and the whole body of an English record)
 
 
 def build_parts(procedure_id: int, code: str, status: str, updated, record: dict[str, Any]
                 ) -> tuple[dict[str, Any], TextParts]:
-    """The non-text fields of one index document (ids, facets, dates) and its texts."""
+    """The non-text fields of one index document (ids, facets, dates) and its texts.
+
+    Every translated title and summary goes through every analysis that fits its script: the
+    exact and diacritic-free fields (Vietnamese, Thai and English words alike: a Thai-source
+    procedure's Vietnamese translation answers Vietnamese queries, its English one exact
+    English words), the title fields, the adjacent-word pairs, and, for English, the stemmed
+    field. Thai and Vietnamese text is not put through the English stemmer: it would only
+    add whole Thai runs and unchanged syllables that the other fields already hold.
+    """
     texts = element_texts(record)
     translations = record.get("translations") or {}
-    titles = [record["title"]] + [item["title"] for lang, item in sorted(translations.items()) if lang != "en"]
-    body = ([code, *titles] + [text for kind, _eid, text in texts if kind not in ("translation",)]
-            + [text for kind, lang, text in texts if kind == "translation" and lang != "en"])
+    titles = [record["title"]] + [item["title"] for _lang, item in sorted(translations.items())]
+    translated = [text for kind, _lang, text in texts if kind == "translation"]
+    body = [code, *titles] + [text for kind, _eid, text in texts if kind != "translation"] + translated
     english = [f"{item['title']} {item.get('summary', '')}" for lang, item in translations.items() if lang == "en"]
     if record.get("lang") == "en":
         english.append(" \n".join(body))
@@ -90,7 +98,7 @@ def build_parts(procedure_id: int, code: str, status: str, updated, record: dict
         "levels": ",".join(sorted(record["level"])),
         "updated": int(updated.timestamp()) if updated else 0,
     }
-    pairs = [*titles] + [text for kind, _eid, text in texts if kind in PAIR_KINDS]
+    pairs = [*titles] + [text for kind, _eid, text in texts if kind in PAIR_KINDS] + translated
     return columns, TextParts(titles=titles, body=body, pairs=pairs, english=english)
 
 

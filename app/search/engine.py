@@ -26,6 +26,7 @@ import fnmatch
 import math
 import re
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property, reduce
@@ -40,6 +41,8 @@ from app.search import postings as posting_arrays
 from app.search.lru import LruCache
 
 K1, B = 1.2, 0.75
+# A prefix or wildcard may stand for at most this many index terms (per segment).
+MAX_EXPANSION_TERMS = 2000
 SCORED_FIELDS = ("folded", "en", "body", "title", "pairs")
 _LENGTH_OF_BYTE = np.array([byte_to_length(value) for value in range(256)], dtype=np.float32)
 TERM_CACHE = 4096
@@ -62,6 +65,30 @@ class SegmentColumns:
 
 SEGMENTS_KEPT = 64
 _segments = LruCache(SEGMENTS_KEPT)
+_term_sets = LruCache(SEGMENTS_KEPT)
+
+
+class QueryError(ValueError):
+    """A query that cannot be read; the message is for the user."""
+
+
+class QueryTooExpensive(QueryError):
+    """A query that would cost more than its budget (time, words, or terms a prefix stands for)."""
+
+
+class Deadline:
+    """A query's time budget, checked between the steps of its loops (cooperatively: a step
+    itself is bounded by the limits on words, slop and expansions)."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.at = None if seconds is None else time.monotonic() + seconds
+
+    def check(self) -> None:
+        if self.at is not None and time.monotonic() > self.at:
+            raise QueryTooExpensive("time budget")
+
+
+NO_DEADLINE = Deadline(None)
 
 
 def retain_columns(idents: set[str]) -> None:
@@ -211,41 +238,43 @@ class Engine:
 
     # ----------------------------------------------------------------- matching
 
-    def matches(self, node) -> np.ndarray:
-        """Sorted document numbers matching a parsed query."""
+    def matches(self, node, deadline: Deadline = NO_DEADLINE) -> np.ndarray:
+        """Sorted document numbers matching a parsed query; QueryTooExpensive past ``deadline``."""
+        deadline.check()
         if isinstance(node, wq.Term):
             return self.postings(node.fieldname, text_of(node.text))[0]
         if isinstance(node, wq.Every):
             return self.all_live
         if isinstance(node, wq.And):
-            positive = [self.matches(child) for child in node.subqueries if not isinstance(child, wq.Not)]
-            negative = [self.matches(child.query) for child in node.subqueries if isinstance(child, wq.Not)]
+            positive = [self.matches(child, deadline) for child in node.subqueries if not isinstance(child, wq.Not)]
+            negative = [self.matches(child.query, deadline) for child in node.subqueries if isinstance(child, wq.Not)]
             result = reduce(self._intersect, sorted(positive, key=len)) if positive else self.all_live
             for excluded in negative:
                 result = self._minus(result, excluded)
             return result
         if isinstance(node, wq.Or):
-            return self._union([self.matches(child) for child in node.subqueries])
+            return self._union([self.matches(child, deadline) for child in node.subqueries])
         if isinstance(node, wq.AndNot):
-            return self._minus(self.matches(node.a), self.matches(node.b))
+            return self._minus(self.matches(node.a, deadline), self.matches(node.b, deadline))
         if isinstance(node, wq.Not):
-            return self._minus(self.all_live, self.matches(node.query))
+            return self._minus(self.all_live, self.matches(node.query, deadline))
         if isinstance(node, wq.NullQuery.__class__):
             return np.zeros(0, dtype=np.int64)
         if isinstance(node, wq.Phrase):
             words = [text_of(word) for word in node.words]
             return self._per_segment(node, lambda arrays: arrays.phrase_docs(node.fieldname, words, node.slop)
-                                     if arrays.has_positions(node.fieldname) else None)
+                                     if arrays.has_positions(node.fieldname) else None, deadline)
         if isinstance(node, (wq.Prefix, wq.Wildcard, wq.TermRange)):
-            return self._per_segment(node, lambda arrays: self._expansion_docs(arrays, node))
+            return self._per_segment(node, lambda arrays: self._expansion_docs(arrays, node), deadline)
         # Other node types (numeric ranges, ...) are on fields Whoosh holds: its own matcher.
-        return self._per_segment(node, lambda arrays: None)
+        return self._per_segment(node, lambda arrays: None, deadline)
 
-    def _per_segment(self, node, from_arrays) -> np.ndarray:
+    def _per_segment(self, node, from_arrays, deadline: Deadline = NO_DEADLINE) -> np.ndarray:
         """Documents of ``node``, each segment answered by ``from_arrays(arrays)`` where it has
         arrays and that returns an answer, by Whoosh's matcher on that segment otherwise."""
         parts = []
         for sub, offset, arrays in self.segments:
+            deadline.check()
             found = from_arrays(arrays) if arrays is not None else None
             if found is None:
                 found = np.fromiter(node.docs(sub), dtype=np.int64)
@@ -259,18 +288,18 @@ class Engine:
         arrays; None when the arrays do not hold the field."""
         field = node.fieldname
         if isinstance(node, wq.Prefix):
-            return arrays.prefix_indexes(field, text_of(node.text))
+            return _bounded(arrays.prefix_indexes(field, text_of(node.text)))
         if isinstance(node, wq.Wildcard):
             pattern = text_of(node.text)
             prefix = re.split(r"[*?]", pattern, maxsplit=1)[0]
-            covered = arrays.prefix_indexes(field, prefix)
+            covered = _bounded(arrays.prefix_indexes(field, prefix))
             if covered is None:
                 return None
             regex = re.compile(fnmatch.translate(pattern))
             return [index for index in covered if regex.match(arrays.term_text(field, index))]
         low = text_of(node.start) if node.start is not None else None
         high = text_of(node.end) if node.end is not None else None
-        return arrays.term_indexes(field, low, high, low_excl=node.startexcl, high_excl=node.endexcl)
+        return _bounded(arrays.term_indexes(field, low, high, low_excl=node.startexcl, high_excl=node.endexcl))
 
     def _expansion_docs(self, arrays, node) -> np.ndarray | None:
         indexes = self._term_indexes(arrays, node)
@@ -292,6 +321,26 @@ class Engine:
             if len(found) >= limit:
                 break
         return list(found)[:limit]
+
+    def term_sets(self, field: str) -> list[frozenset[str]]:
+        """The terms of a field, one set per segment (for spelling: membership of many
+        candidates). A segment never changes, so its set is built once and kept while it lives."""
+        found = []
+        for sub, _offset, arrays in self.segments:
+            ident = posting_arrays.segment_id(sub.reader())
+            key = (ident, field)
+            terms = _term_sets.get(key) if ident is not None else None
+            if terms is None:
+                if arrays is not None and field in arrays.fields:
+                    terms = frozenset(np.asarray(arrays.fields[field]["terms"]).tolist())
+                elif field in sub.reader().schema:
+                    terms = frozenset(text_of(term) for term in sub.reader().lexicon(field))
+                else:
+                    terms = frozenset()
+                if ident is not None:
+                    _term_sets.put(key, terms)
+            found.append(terms)
+        return found
 
     def has_term(self, field: str, text: str) -> bool:
         return bool(self.postings(field, text)[0].size)
@@ -339,7 +388,8 @@ class Engine:
 
     # ----------------------------------------------------------------- scoring
 
-    def scores(self, docs: np.ndarray, weighted_terms: list[tuple[str, str, float]]) -> np.ndarray:
+    def scores(self, docs: np.ndarray, weighted_terms: list[tuple[str, str, float]],
+               deadline: Deadline = NO_DEADLINE) -> np.ndarray:
         """BM25 of each document of ``docs`` (sorted) for the weighted (field, term) list."""
         total = np.zeros(len(docs), dtype=np.float32)
         if not len(docs):
@@ -350,6 +400,7 @@ class Engine:
         position = np.full(self.size, -1, dtype=np.int64)
         position[docs] = np.arange(len(docs))
         for field, text, weight in weighted_terms:
+            deadline.check()
             ids, tf = self.postings(field, text)
             if not ids.size:
                 continue
@@ -381,6 +432,13 @@ def _live_mask(reader, segments, size: int) -> np.ndarray:
             elif deleted:
                 live[np.fromiter(deleted, dtype=np.int64, count=len(deleted)) + offset] = False
     return live
+
+
+def _bounded(indexes):
+    """``indexes`` unless they are more than a query may expand to."""
+    if indexes is not None and len(indexes) > MAX_EXPANSION_TERMS:
+        raise QueryTooExpensive("expansion")
+    return indexes
 
 
 def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:

@@ -22,7 +22,7 @@ from whoosh.writing import LockError
 from app.catalog.publication import events_after
 from app.core import jobs
 from app.extensions import db
-from app.search import columns, documents, inversion, nodes, postings, rebuilds, store
+from app.search import columns, documents, inversion, nodes, postings, rebuilds, store, writers
 from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ def apply_pending(limit: int = BATCH) -> int:
     db.session.rollback()  # end the read transaction before the slow write
     index = store.open_index(generation)
     try:
-        writer = index.writer(timeout=0.0)
+        writer = writers.open_writer(index, generation.path, timeout=0.0)
     except LockError:
         log.info("another process is writing the index; will retry")
         return 0
@@ -59,7 +59,7 @@ def apply_pending(limit: int = BATCH) -> int:
                 writer.delete_by_term("id", str(pid))
             else:
                 writer.update_document(**doc)
-        writer.commit(mergetype=postings.merge_policy(generation.path))
+        writer.commit()  # the safe merge policy, always
         # Arrays for the new segment (and one a merge made); merged ones lose theirs.
         with index.reader() as reader:
             postings.write(generation.path, reader, postings.TEXT_FIELDS)
@@ -190,7 +190,7 @@ def _build(folder: str, report: Callable[[int, str], None]) -> dict:
 def _build_into(folder: str, generation: store.Generation, start_seq: int,
                 report: Callable[[int, str], None]) -> dict:
     index = store.open_index(generation)
-    writer = index.writer(limitmb=256)
+    writer = writers.open_writer(index, generation.path, limitmb=256)
     inverter = inversion.Inverter()
     column_writer = columns.ColumnWriter()
     count = 0

@@ -389,11 +389,17 @@ class SegmentArrays:
                 return candidates
         # (document, position) pairs as one number; then each next word must stand within
         # ``slop`` positions after a pair that survived so far.
-        current = self._position_keys(arrays, keyed[0], candidates)
+        # The nearest surviving pair before each following one is found by a binary search,
+        # so the cost does not grow with the slop.
+        current = np.unique(self._position_keys(arrays, keyed[0], candidates))
         for index in keyed[1:]:
-            following = self._position_keys(arrays, index, candidates)
-            current = np.unique(np.concatenate([following[np.isin(following, current + step, assume_unique=True)]
-                                                for step in range(1, max(1, slop) + 1)]))
+            following = np.unique(self._position_keys(arrays, index, candidates))
+            before = np.searchsorted(current, following, side="left") - 1
+            found = before >= 0
+            nearest = current[np.maximum(before, 0)]
+            found &= (nearest >> 32) == (following >> 32)
+            found &= following - nearest <= max(1, slop)
+            current = following[found]
             if not current.size:
                 break
         return np.unique(current >> 32)

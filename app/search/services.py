@@ -1,7 +1,8 @@
 """The search interface used by the pages, the CLI and the tests.
 
 Nothing outside ``app.search`` imports Whoosh: callers use ``search``, ``matching_ids``, ``reindex``,
-``apply_pending``, ``check`` and ``health``.
+``apply_pending``, ``check`` and ``health``. What is asked of the index itself goes through
+``backend``; this module leases the searcher and joins the answers with the database.
 """
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer, selectinload
@@ -19,14 +19,13 @@ from sqlalchemy.orm import defer, selectinload
 from app.catalog.models import Procedure, ProcedureVersion, PublicationEvent
 from app.extensions import db
 from app.review import changes
-from app.search import documents, indexer, nodes, postings, querying, rebuilds, snippets, store
-from app.search import facets as facet_arrays
+from app.search import backend, documents, indexer, nodes, postings, querying, rebuilds, snippets, store
 from app.search.analysis import tokenize
-from app.search.querying import QueryError, SearchRequest
+from app.search.querying import QueryError, QueryTooExpensive, SearchRequest
 from app.search.rebuilds import RebuildRunning
 from app.search.store import IndexUnavailable
 
-__all__ = ["IndexUnavailable", "QueryError", "RebuildRunning", "SearchRequest", "SearchPage", "search",
+__all__ = ["IndexUnavailable", "QueryError", "QueryTooExpensive", "RebuildRunning", "SearchRequest", "SearchPage", "search",
            "matching_ids", "reindex", "request_rebuild", "rebuilds_overview", "apply_pending", "check", "health"]
 
 # Every searcher this process opens gets its engine at once: damage shows when opening, and the
@@ -49,6 +48,13 @@ class SearchPage:
     total: int
     facets: dict[str, list[tuple[str, int]]]
     suggestion: str | None
+    complete: int = 0  # the first ``complete`` procedures hold every word; the others most of them
+    corrected: str | None = None  # the query as run, when typos were corrected
+
+    @property
+    def partial(self) -> int:
+        """Listed procedures that hold most, not all, of the words."""
+        return self.total - self.complete
 
     @property
     def pages(self) -> int:
@@ -90,8 +96,8 @@ def search(request: SearchRequest) -> SearchPage:
     """Run a search; raise QueryError for a query that cannot be read, IndexUnavailable when
     this node has no usable index."""
     review = review_states()
-    with _searcher() as (searcher, key, extras):
-        outcome = querying.run(searcher, key, extras, request, review=review)
+    with _searcher() as leased:
+        outcome = backend.query(leased, request, review=review)
     ids = [hit.procedure_id for hit in outcome.hits]
     rows = {procedure.id: (procedure, version) for procedure, version in db.session.execute(
         select(Procedure, ProcedureVersion).join(ProcedureVersion, ProcedureVersion.id == Procedure.current_version_id)
@@ -103,7 +109,8 @@ def search(request: SearchRequest) -> SearchPage:
             continue  # removed from the database since the index saw it; the indexer catches up
         procedure, version = rows[hit.procedure_id]
         items.append(ResultItem(procedure, version, hit.score, snippets.best_snippet(version.record, outcome.terms, cache_key=version.content_hash)))
-    return SearchPage(request, items, outcome.total, outcome.facets, outcome.suggestion)
+    return SearchPage(request, items, outcome.total, outcome.facets, outcome.suggestion, outcome.complete,
+                      outcome.corrected)
 
 
 def matching_ids(request: SearchRequest) -> list[int]:
@@ -113,16 +120,10 @@ def matching_ids(request: SearchRequest) -> list[int]:
     Only the match and the filters run (no scores, snippets or facet counts to show), and the
     outcome is not cached: a result set of thousands of ids is used once.
     """
-    chosen = request.filter_dict()
-    review = review_states() if chosen.get("review") else None
-    with _searcher() as (searcher, _key, extras):
-        parsed = querying.parse(searcher.schema, request.text)
-        engine = querying.engine_for(searcher, extras)
-        # The review state comes from the database, as on the search page.
-        arrays = querying.facets_with_review(engine, review)
-        allowed, _counts = facet_arrays.apply(arrays, engine.matches(parsed.match), chosen)
-        order = np.argsort(engine.code_rank[allowed], kind="stable")
-        return [int(engine.pid[allowed[index]]) for index in order]
+    # The review state comes from the database, as on the search page.
+    review = review_states() if request.filter_dict().get("review") else None
+    with _searcher() as leased:
+        return backend.matching_ids(leased, request, review)
 
 
 def search_json(text: str, limit: int = 10) -> list[dict[str, Any]]:
@@ -139,13 +140,13 @@ def index_exists() -> bool:
 
 
 def apply_pending() -> int:
-    return indexer.apply_pending()
+    return backend.apply_pending()
 
 
 def reindex(progress=None) -> dict:
     """Rebuild this node's index from the database into a fresh generation, then switch to
     it, here and now; ``RebuildRunning`` when a rebuild of this node's index is under way."""
-    return indexer.rebuild(progress=progress)
+    return backend.rebuild(progress=progress)
 
 
 def request_rebuild(requested_by_id: int | None = None, nudge: bool = True) -> list:
@@ -195,12 +196,8 @@ def check(repair: bool = True, checksums: bool = True) -> CheckReport:
     try:
         if damage:
             raise IndexUnavailable("broken", damage[0])
-        with _searcher() as (searcher, _key, _extras):
-            reader = searcher.reader()
-            statuses = list(reader.column_reader("status")) if reader.doc_count_all() else []
-            for docnum, stored in reader.iter_docs():
-                raw = statuses[docnum] if docnum < len(statuses) else b""
-                indexed[int(stored["id"])] = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+        with _searcher() as leased:
+            indexed = backend.indexed_statuses(leased)
     except IndexUnavailable as exc:
         unavailable = exc.reason
         if exc.detail and exc.detail not in damage:
@@ -235,8 +232,8 @@ def health() -> dict[str, Any]:
         return {"exists": False, "lag": _lag(), "problem": store.problem(_folder())}
     state = store.read_state(generation.path)
     try:
-        with _searcher() as (searcher, _key, _extras):
-            count = searcher.doc_count()
+        with _searcher() as leased:
+            count = backend.document_count(leased)
     except IndexUnavailable as exc:
         return {"exists": False, "lag": _lag(), "problem": exc.detail or exc.reason}
     outbox_last = db.session.scalar(select(func.max(PublicationEvent.seq))) or 0

@@ -77,3 +77,31 @@ def test_search_without_javascript(indexed, browser, make_user, sign_in):
         expect(page.get_by_role("alert")).to_contain_text("could not be read")
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("locale, showing, instead", [
+    ("en", "Showing results for", "Search instead for"),
+    ("vi", "Đang hiển thị kết quả cho", "Tìm chính xác"),
+    ("th", "แสดงผลลัพธ์สำหรับ", "ค้นหาตามที่พิมพ์แทน"),
+])
+def test_corrected_typo_and_the_way_back_to_the_literal_query(indexed, new_page, make_user, sign_in, locale, showing,
+                                                             instead, tmp_path):
+    page = new_page()
+    make_user("rita", "reviewer")
+    sign_in(page, "rita")
+    page.goto("/search")
+    if locale != "en":
+        with page.expect_navigation():
+            page.locator("#locale-select").select_option(locale)
+    page.goto("/search?q=dang+ky+ket+hno")
+    note = page.locator("#search-results .corrected")
+    expect(note).to_contain_text(showing)
+    expect(note.locator("strong")).to_have_text("dang ky ket hon")
+    expect(note).to_contain_text(instead)
+    expect(page.locator("#search-results .hit .hit-title code").first).to_have_text("1.000894")
+    page.screenshot(path=f"/tmp/sr-corrected-{locale}.png")
+    with page.expect_navigation():
+        note.locator("a").click()
+    assert "exact=1" in page.url
+    expect(page.locator("#search-results .suggestion a")).to_have_text("dang ky ket hon")
+    expect(page.locator("#search-results .tier-note")).to_be_visible()

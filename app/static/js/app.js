@@ -39,6 +39,19 @@
     xhr.send(new FormData(form));
   });
 
+  // Menus of the navigation bar (disclosures): a click elsewhere or Escape closes an open one.
+  function closeMenus(except) {
+    document.querySelectorAll(".nav-menu details[open]").forEach(function (menu) {
+      if (menu !== except) { menu.removeAttribute("open"); }
+    });
+  }
+  document.addEventListener("click", function (event) {
+    closeMenus(event.target.closest && event.target.closest(".nav-menu details"));
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { closeMenus(null); }
+  });
+
   document.documentElement.classList.add("js");
 })();
 
@@ -272,3 +285,64 @@
   }
 })();
 // == end of review marking ==
+
+// == keyboard on lists: search results and work queues ==
+// As on the procedure page: j/k move between the rows, o (or Enter on a row) opens the row,
+// x selects it (its checkbox: bulk marking, batch decisions), m marks the matched element.
+// Without JavaScript every row is a plain link and checkbox.
+(function () {
+  "use strict";
+
+  var ROWS = "#search-results .hit, #queue .queue-table tbody tr";
+
+  function rows() { return Array.prototype.slice.call(document.querySelectorAll(ROWS)); }
+
+  function isTyping(target) {
+    return !!(target && target.closest &&
+      target.closest("input:not([type=checkbox]), textarea, select, [contenteditable=''], [contenteditable='true']"));
+  }
+
+  function focusRow(row) {
+    if (!row.hasAttribute("tabindex")) { row.setAttribute("tabindex", "-1"); }
+    row.focus();
+    if (row.scrollIntoView) { row.scrollIntoView({ block: "nearest" }); }
+  }
+
+  function openLink(row) {
+    return row.querySelector("a[data-row-open]") || row.querySelector(".hit-title a") ||
+      row.querySelector("td:last-child a[href]") || row.querySelector("a[href]");
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) { return; }
+    var list = rows();
+    if (!list.length) { return; }
+    var target = event.target;
+    var row = target.closest ? target.closest(ROWS) : null;
+    var key = event.key;
+    if (key === "j" || key === "k") {
+      var index = row ? list.indexOf(row) : -1;
+      var next = index === -1 ? (key === "j" ? 0 : list.length - 1)
+        : Math.min(list.length - 1, Math.max(0, index + (key === "j" ? 1 : -1)));
+      focusRow(list[next]);
+      event.preventDefault();
+      return;
+    }
+    if (!row) { return; }
+    if (key === "o" || (key === "Enter" && target === row)) {
+      var link = openLink(row);
+      if (link) { event.preventDefault(); link.click(); }
+    } else if (key === "x") {
+      var box = row.querySelector("input[type=checkbox]");
+      if (box) {
+        event.preventDefault();
+        box.checked = !box.checked;
+        box.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    } else if (key === "m" && row.getAttribute("data-mark-url")) {
+      event.preventDefault();
+      window.location.assign(row.getAttribute("data-mark-url"));
+    }
+  });
+})();
+// == end of keyboard on lists ==

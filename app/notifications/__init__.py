@@ -1,0 +1,1 @@
+"""In-app notifications: what happened to a user's marks and what awaits a lead."""
