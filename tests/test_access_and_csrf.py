@@ -47,6 +47,7 @@ EXPECTED = {
     "i18n.editor_catalog": TRANSLATORS,
     "i18n.editor_save": TRANSLATORS,
     "i18n.editor_download": TRANSLATORS,
+    "i18n.editor_next": TRANSLATORS,
     # review: marks on the procedure page, a mark's page, conflicts
     "review.new_mark": frozenset({"reviewer", "admin"}),
     "review.read_number": frozenset({"reviewer", "admin"}),

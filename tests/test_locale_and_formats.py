@@ -197,3 +197,16 @@ def test_import_errors_are_in_the_language_of_the_admin(app, client, make_user, 
     assert job.errors[0][2] == "json_invalid"
     page = client.get(f"/admin/imports/jobs/{job.id}").get_data(as_text=True)
     assert "JSON không hợp lệ: thiếu giá trị tại cột 1" in page
+
+
+@pytest.mark.parametrize("locale, expected", [("vi", "1.661 thủ tục"), ("en", "1,661 procedures"), ("th", "1,661")])
+def test_template_plural_counts_are_written_the_locale_way(app, locale, expected):
+    from flask import render_template_string
+
+    with app.test_request_context("/"), force_locale(locale):
+        text = render_template_string('{{ ngettext("%(num)s procedure", "%(num)s procedures", 1661) }}')
+        assert expected in text
+        # An explicit value is kept as given; npgettext too.
+        assert render_template_string('{{ ngettext("%(num)s a", "%(num)s b", 1661, num="x") }}').startswith("x")
+        assert "1661" not in render_template_string(
+            '{{ npgettext("c", "%(num)s procedure", "%(num)s procedures", 1661) }}')

@@ -61,8 +61,9 @@ def test_statistics_of_every_locale(client, users, login, translations_dir):
 
 def test_filters_and_search(client, users, login):
     login(users["translator"])
-    # vi is complete: nothing untranslated by default; "all" lists entries a page at a time.
-    assert "No entry matches." in client.get("/translations/vi").get_data(as_text=True)
+    # vi is complete: nothing untranslated; the editor then opens on all entries, a page at a time.
+    assert "No entry matches." in client.get("/translations/vi?status=untranslated").get_data(as_text=True)
+    assert '<option value="all" selected>' in client.get("/translations/vi").get_data(as_text=True)
     everything = client.get("/translations/vi?status=all").get_data(as_text=True)
     assert everything.count('class="card translation-entry"') == editor.PAGE_SIZE
     assert 'rel="next"' in everything
@@ -79,7 +80,10 @@ def test_filters_and_search(client, users, login):
     _save(client, "th", "Search", "ค้นหา", fuzzy=True)
     fuzzy = client.get("/translations/th?status=fuzzy").get_data(as_text=True)
     assert '<dd lang="en" class="msgid">Search</dd>' in fuzzy
-    assert '<dd lang="en" class="msgid">Search</dd>' not in client.get("/translations/th").get_data(as_text=True)
+    assert '<dd lang="en" class="msgid">Search</dd>' not in client.get(
+        "/translations/th?status=untranslated").get_data(as_text=True)
+    # Opening the editor shows what needs work, the fuzzy entry included.
+    assert '<dd lang="en" class="msgid">Search</dd>' in client.get("/translations/th").get_data(as_text=True)
 
 
 def test_save_stamps_backs_up_compiles_audits_and_shows_live(client, users, login, translations_dir):
@@ -274,3 +278,47 @@ def test_a_thai_translator_reads_why_a_translation_was_refused_in_thai(client, u
     # The command line and CI keep reading English.
     assert catalogs.check_entry("User %(name)s was created.", "x %(username)s", plural_count=1) == [
         "msgstr: placeholder mismatch (missing %(name)s; not in the source %(username)s)"]
+
+
+def _blank(locale: str, msgid: str, context: str | None = None) -> None:
+    """Empty one translation of the source catalog (before anything is stored)."""
+    path = catalogs.po_path(locale, _folder())
+    catalog = catalogs.read_catalog(path, locale)
+    catalog.get(msgid, context=context).string = ""
+    catalogs.write_catalog(path, catalog)
+
+
+def test_the_editor_opens_on_what_needs_work_with_a_reference_and_where_it_is_used(
+        client, users, login, translations_dir):
+    login(users["translator"])
+    complete = client.get("/translations/th").get_data(as_text=True)
+    # Nothing to do in a complete catalog: every entry is listed.
+    assert '<option value="all" selected>' in complete
+    _blank("th", "Search")
+    page = client.get("/translations/th").get_data(as_text=True)
+    assert '<option value="todo" selected>' in page and "1 entry" in page
+    # The Vietnamese translation is shown beside the English source, and where the string is used.
+    vi_search = catalogs.read_catalog(catalogs.po_path("vi", _folder()), "vi").get("Search").string
+    assert f'<dd lang="vi" class="reference">{vi_search}</dd>' in page
+    assert re.search(r'<dd class="locations"><code>[^<]+\.(py|html):\d+</code>', page)
+    none = client.get("/translations/th?status=todo&ref=none").get_data(as_text=True)
+    assert 'class="reference"' not in none
+
+
+def test_next_entry_to_translate_goes_to_its_page_and_anchor(client, users, login, translations_dir):
+    login(users["translator"])
+    _blank("vi", "Search")
+    _blank("vi", "Catalog")
+    first = client.get("/translations/vi/next")
+    assert first.status_code == 302 and "status=todo" in first.headers["Location"]
+    key = first.headers["Location"].rsplit("#entry-", 1)[1]
+    assert key in (_key("vi", "Search")[0], _key("vi", "Catalog")[0])
+    second = client.get(f"/translations/vi/next?after={key}")
+    other = second.headers["Location"].rsplit("#entry-", 1)[1]
+    assert other != key and other in (_key("vi", "Search")[0], _key("vi", "Catalog")[0])
+    # After a save the entry offers the next one.
+    saved = _save(client, "vi", "Search", "Tìm kiếm")
+    assert "Next entry to translate" in saved.get_data(as_text=True)
+    _save(client, "vi", "Catalog", "Danh mục")
+    done = client.get("/translations/vi/next")
+    assert done.status_code == 302 and done.headers["Location"].endswith("status=all")

@@ -22,7 +22,12 @@ from flask_babel import gettext
 from app.i18n import catalogs, stored
 
 PAGE_SIZE = 50
-FILTERS = ("untranslated", "fuzzy", "all")
+# "todo": untranslated or fuzzy, what needs work; the editor opens on it when there is any.
+FILTERS = ("todo", "untranslated", "fuzzy", "all")
+# Where an entry is used: at most this many source references are shown.
+SHOWN_LOCATIONS = 5
+# The translation shown beside the English source while translating a locale.
+REFERENCE_LOCALES = {"th": "vi", "vi": "th", "en": "vi"}
 
 
 def editor_dir() -> Path:
@@ -71,6 +76,9 @@ class Entry:
     previous: str | None
     base: str = ""
     errors: list[str] = field(default_factory=list)
+    locations: list[str] = field(default_factory=list)  # "templates/x.html:12", the first few
+    more_locations: int = 0
+    reference: list[str] = field(default_factory=list)  # the reference locale's translation
 
     @property
     def plural(self) -> bool:
@@ -89,10 +97,29 @@ def _entry(message, plural_count: int) -> Entry:
     if plural and len(forms) < plural_count:
         forms = forms + [""] * (plural_count - len(forms))
     previous = message.previous_id[0] if message.previous_id else None
+    places = [f"{path}:{line}" if line else str(path) for path, line in message.locations]
     return Entry(key=entry_key(message), msgid=message.id[0] if plural else message.id,
                  msgid_plural=message.id[1] if plural else None, context=message.context, forms=forms,
                  fuzzy=message.fuzzy, comments=list(message.auto_comments), previous=previous,
-                 base=msgstr_hash(_forms(message)))
+                 base=msgstr_hash(_forms(message)), locations=places[:SHOWN_LOCATIONS],
+                 more_locations=max(0, len(places) - SHOWN_LOCATIONS))
+
+
+def needs_work(entry: Entry) -> bool:
+    return entry.status != "translated"
+
+
+def default_reference(locale: str) -> str | None:
+    reference = REFERENCE_LOCALES.get(locale)
+    return reference if reference and reference != locale and has_catalog(reference) else None
+
+
+def _with_reference(found: list[Entry], reference_catalog) -> None:
+    for entry in found:
+        message = reference_catalog.get(entry.msgid if entry.msgid_plural is None
+                                        else (entry.msgid, entry.msgid_plural), context=entry.context)
+        if message is not None and "fuzzy" not in message.flags:
+            entry.reference = [form for form in _forms(message) if form]
 
 
 def load(locale: str):
@@ -121,7 +148,15 @@ class EntryPage:
     stats: catalogs.Stats
 
 
-def entries(locale: str, status: str = "untranslated", query: str = "", page: int = 1) -> EntryPage:
+def opening_filter(locale: str) -> str:
+    """What the editor shows when no filter is chosen: the entries that need work, if any."""
+    catalog = load(locale)
+    return "todo" if any(needs_work(_entry(message, catalog.num_plurals)) for message in catalog if message.id) \
+        else "all"
+
+
+def entries(locale: str, status: str = "untranslated", query: str = "", page: int = 1,
+            reference: str | None = None) -> EntryPage:
     catalog = load(locale)
     needle = query.strip().casefold()
     found = []
@@ -129,6 +164,8 @@ def entries(locale: str, status: str = "untranslated", query: str = "", page: in
         if not message.id:
             continue
         entry = _entry(message, catalog.num_plurals)
+        if status == "todo" and not needs_work(entry):
+            continue
         if status == "untranslated" and entry.status != "untranslated":
             continue
         if status == "fuzzy" and not entry.fuzzy:
@@ -140,8 +177,27 @@ def entries(locale: str, status: str = "untranslated", query: str = "", page: in
         found.append(entry)
     pages = max(1, math.ceil(len(found) / PAGE_SIZE))
     page = min(max(1, page), pages)
-    return EntryPage(found[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], len(found), page, pages,
-                     catalogs.stats(catalog, locale))
+    shown = found[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    if reference and reference != locale and has_catalog(reference):
+        _with_reference(shown, load(reference))
+    return EntryPage(shown, len(found), page, pages, catalogs.stats(catalog, locale))
+
+
+def next_to_do(locale: str, after_key: str | None = None) -> tuple[Entry, int] | None:
+    """The next entry that needs work after ``after_key`` in catalog order (from the start
+    without one, wrapping around), with its page in the "todo" list; None when none is left."""
+    catalog = load(locale)
+    everything = [_entry(message, catalog.num_plurals) for message in catalog if message.id]
+    todo = [entry for entry in everything if needs_work(entry) and entry.key != after_key]
+    if not todo:
+        return None
+    keys = [entry.key for entry in everything]
+    position = keys.index(after_key) if after_key in keys else -1
+    order = {entry.key: index for index, entry in enumerate(everything)}
+    later = [entry for entry in todo if order[entry.key] > position]
+    entry = later[0] if later else todo[0]
+    rank = [candidate.key for candidate in everything if needs_work(candidate)].index(entry.key)
+    return entry, rank // PAGE_SIZE + 1
 
 
 class EntryNotFound(LookupError):

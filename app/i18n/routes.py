@@ -57,11 +57,12 @@ def _locale_or_abort(locale: str) -> str:
     return locale
 
 
-def _listing_args() -> dict:
+def _listing_args(locale: str | None = None) -> dict:
     source = request.values
-    status = source.get("status", "untranslated")
+    status = source.get("status") or ""
     if status not in editor.FILTERS:
-        status = "untranslated"
+        # Opening the editor: what needs work, or everything when nothing does.
+        status = editor.opening_filter(locale) if locale else "todo"
     try:
         page = max(1, int(source.get("page", 1)))
     except ValueError:
@@ -81,10 +82,41 @@ def editor_index():
 @translators
 def editor_catalog(locale: str):
     _locale_or_abort(locale)
-    args = _listing_args()
-    page = editor.entries(locale, args["status"], args["q"], args["page"])
+    args = _listing_args(locale)
+    reference = _reference(locale)
+    page = editor.entries(locale, args["status"], args["q"], args["page"], reference=reference)
     return render_page("i18n/catalog.html", "i18n/_entries.html", locale=locale, result=page, args=args,
-                       push_url=url_for("i18n.editor_catalog", locale=locale, **args))
+                       reference=reference, references=_reference_choices(locale),
+                       push_url=url_for("i18n.editor_catalog", locale=locale, **args,
+                                        **({"ref": request.args["ref"]} if request.args.get("ref") else {})))
+
+
+def _reference(locale: str) -> str | None:
+    """The translation shown beside the source: ``?ref=`` (``none`` for none) or the default."""
+    chosen = request.values.get("ref")
+    if chosen == "none":
+        return None
+    if chosen in _reference_choices(locale):
+        return chosen
+    return editor.default_reference(locale)
+
+
+def _reference_choices(locale: str) -> list[str]:
+    return [code for code in editor.editable_locales() if code not in (locale, "en") and editor.has_catalog(code)]
+
+
+@bp.route("/translations/<locale>/next")
+@translators
+def editor_next(locale: str):
+    """The next entry that needs work (after ``after``), on its page of the "todo" list."""
+    _locale_or_abort(locale)
+    found = editor.next_to_do(locale, request.args.get("after") or None)
+    if found is None:
+        flash(_("Every entry of this language is translated."), "success")
+        return redirect(url_for("i18n.editor_catalog", locale=locale, status="all"))
+    entry, page = found
+    return redirect(url_for("i18n.editor_catalog", locale=locale, status="todo", page=page)
+                    + f"#entry-{entry.key}")
 
 
 @bp.route("/translations/<locale>/entry", methods=["POST"])
@@ -124,7 +156,7 @@ def editor_save(locale: str):
 def _entry_response(locale, entry, args, status, stored=None, saved=False):
     template = "i18n/_entry.html" if wants_fragment() else "i18n/entry_page.html"
     return render_template(template, locale=locale, entry=entry, args=args, stored=stored,
-                           saved=saved), status
+                           saved=saved, reference=None), status
 
 
 @bp.route("/translations/<locale>/download")

@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import math
 from datetime import date, datetime
-from decimal import InvalidOperation
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from babel import Locale
 from babel.numbers import get_group_symbol
 from flask_babel import (format_currency, format_date, format_datetime, format_decimal, format_scientific, get_locale,
                          to_user_timezone)
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 BUDDHIST_ERA_OFFSET = 543
@@ -196,7 +197,37 @@ def as_json(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
+def _count(value):
+    """The count of an ngettext call as the locale writes numbers (1.661 in vi, 1,661 in en)."""
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return number(value)
+    return value
+
+
+def _counts_formatted(env) -> None:
+    """Make the templates' ngettext/npgettext write their ``num`` the locale's way: Jinja's i18n
+    extension passes the raw integer, which showed 1661 beside Babel's 3.105 on one page."""
+    plural, plural_with_context = env.globals["ngettext"], env.globals.get("npgettext")
+
+    @pass_context
+    def ngettext(context, singular, plural_text, count, /, **variables):
+        if "%(num)s" in singular:  # a %(num)d placeholder wants the number itself
+            variables.setdefault("num", _count(count))
+        return plural(context, singular, plural_text, count, **variables)
+
+    env.globals["ngettext"] = ngettext
+    if plural_with_context is not None:
+        @pass_context
+        def npgettext(context, message_context, singular, plural_text, count, /, **variables):
+            if "%(num)s" in singular:
+                variables.setdefault("num", _count(count))
+            return plural_with_context(context, message_context, singular, plural_text, count, **variables)
+
+        env.globals["npgettext"] = npgettext
+
+
 def register(app) -> None:
+    _counts_formatted(app.jinja_env)
     app.add_template_filter(as_json)
     app.add_template_filter(vnd)
     app.add_template_filter(number)
