@@ -72,6 +72,11 @@ def corrections(engine, folded: str, stem, previous: str | None = None, followin
         english_sets = engine.term_sets("en")
         typed_stem = stem(folded)
         for candidate in edits:
+            # A stem is (nearly always) a beginning of its word: only candidates that begin
+            # with an indexed stem are stemmed, a few set lookups instead of a stemmer call.
+            if not any(candidate[:cut] in terms for cut in range(len(candidate), max(2, len(candidate) - 6), -1)
+                       for terms in english_sets):
+                continue
             term = stem(candidate)
             if term != typed_stem and ("en", term) not in found and any(term in terms for terms in english_sets):
                 found[("en", term)] = Correction("en", term, candidate, float(engine.postings("en", term)[0].size))
