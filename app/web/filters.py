@@ -197,23 +197,9 @@ def as_json(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-class _Count(int):
-    """A count that shows itself the locale's way through %(num)s and stays a number for a
-    msgid written with %(num)d."""
-
-    shown: str
-
-    def __str__(self) -> str:
-        return self.shown
-
-
 def _count(value):
     """The count of an ngettext call as the locale writes numbers (1.661 in vi, 1,661 in en)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        count = _Count(value)
-        count.shown = number(value)
-        return count
-    if isinstance(value, Decimal):
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
         return number(value)
     return value
 
