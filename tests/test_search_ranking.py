@@ -86,7 +86,8 @@ def test_a_correction_costs_little(leased):
         found = spelling.corrections(eng, "registraton", stem, None, "of")
     per_word = (time.perf_counter() - started) / 20
     assert found and found[0].word == "registration"
-    assert per_word < 0.05, per_word  # a hang guard; bench/search_bench.py measures the figure
+    # A hang guard only (a loaded machine is slow); bench/search_bench.py measures the figure.
+    assert per_word < 1.0, per_word
 
 
 def test_alternatives_satisfy_the_words_they_span_below_exact_matches(leased):

@@ -99,7 +99,6 @@ FIELD = {
     "unchanged": lazy_pgettext("audited field", "unchanged"),
     "abolished": lazy_pgettext("audited field", "abolished"),
     "lines": lazy_pgettext("audited field", "lines"),
-    "errors": lazy_pgettext("audited field", "errors"),
     "id": lazy_pgettext("audited field", "number"),
     "procedure_id": lazy_pgettext("audited field", "procedure number"),
     "version_id": lazy_pgettext("audited field", "version number"),

@@ -90,7 +90,7 @@ def has_columns(folder: Path) -> bool:
 
 
 def load(folder: Path) -> dict[str, Any]:
-    """The columns of a segment: pid, updated, codes (a list), and its facet arrays."""
+    """The columns of a segment: pid, updated, codes (an array of str), and its facet arrays."""
     def read(name: str) -> np.ndarray:
         return np.load(folder / f"{PREFIX}{name}.npy", allow_pickle=False)
 
@@ -99,4 +99,4 @@ def load(folder: Path) -> dict[str, Any]:
         codes={facet: read(facet) for facet in facet_arrays.SINGLE},
         level_bits=read("level_bits"),
     )
-    return {"pid": read("pid"), "updated": read("updated"), "codes": read("code").tolist(), "facets": facets}
+    return {"pid": read("pid"), "updated": read("updated"), "codes": read("code"), "facets": facets}

@@ -29,7 +29,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import reduce
+from functools import cached_property, reduce
 
 import numpy as np
 from whoosh import query as wq
@@ -58,7 +58,7 @@ class SegmentColumns:
     size: int
     pid: np.ndarray
     updated: np.ndarray
-    codes: list[str]
+    codes: list[str] | np.ndarray
     lengths: dict[str, np.ndarray]
     facets: facet_arrays.FacetArrays
 
@@ -167,16 +167,14 @@ class Engine:
             sub.reader()))) for sub, offset in searcher.leaf_searchers() if sub.reader().doc_count_all()]
         parts = [segment_columns(sub.reader(), arrays) for sub, _offset, arrays in self.segments]
         self.size = sum(part.size for part in parts)
-        self.live = np.zeros(self.size, dtype=bool)
-        self.live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
+        self.live = _live_mask(reader, self.segments, self.size)
         self.all_live = np.flatnonzero(self.live)
         self.facets = facet_arrays.concatenate([part.facets for part in parts])
         self.pid = _joined([part.pid for part in parts], np.int64)
         self.updated = _joined([part.updated for part in parts], np.int64)
-        # Live document of each procedure (an updated procedure leaves a deleted older one).
-        self.docnum_by_pid = dict(zip(self.pid[self.all_live].tolist(), self.all_live.tolist(), strict=True))
-        codes = [code for part in parts for code in part.codes]
-        order = sorted(range(len(codes)), key=codes.__getitem__)
+        codes = np.concatenate([np.asarray(part.codes, dtype=str) for part in parts]) if parts else \
+            np.zeros(0, dtype="U1")
+        order = np.argsort(codes, kind="stable")  # code point order, as Python sorts str
         self.code_rank = np.empty(self.size, dtype=np.int64)
         self.code_rank[order] = np.arange(len(order))
         self.codes = codes
@@ -189,6 +187,12 @@ class Engine:
         # Per-document arrays derived from outside the index (the review state facet), by key.
         self.derived = LruCache(4)
         self._lock = threading.Lock()
+
+    @cached_property
+    def docnum_by_pid(self) -> dict[int, int]:
+        """Live document of each procedure (an updated procedure leaves a deleted older one);
+        built on first use (the review state facet), not when the index is opened."""
+        return dict(zip(self.pid[self.all_live].tolist(), self.all_live.tolist(), strict=True))
 
     # ----------------------------------------------------------------- postings
 
@@ -410,6 +414,24 @@ class Engine:
             freq = tf[inside]
             total[where[inside]] += weight * idf * freq * (K1 + 1) / (freq + K1 * (1 - B + B * lengths / avg))
         return total
+
+
+def _live_mask(reader, segments, size: int) -> np.ndarray:
+    """Which documents are not deleted: each segment's deletions are few, where asking Whoosh
+    for every live document walks them all in Python."""
+    live = np.zeros(size, dtype=bool)
+    for sub, offset, _arrays in segments:
+        leaf = sub.reader()
+        count = leaf.doc_count_all()
+        live[offset:offset + count] = True
+        if leaf.has_deletions():
+            deleted = getattr(leaf, "deleted_docs_set", None)
+            if deleted is None:  # another reader type: the slow, public way
+                live[offset:offset + count] = False
+                live[np.fromiter(leaf.all_doc_ids(), dtype=np.int64) + offset] = True
+            elif deleted:
+                live[np.fromiter(deleted, dtype=np.int64, count=len(deleted)) + offset] = False
+    return live
 
 
 def _bounded(indexes):

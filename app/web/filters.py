@@ -211,14 +211,16 @@ def _counts_formatted(env) -> None:
 
     @pass_context
     def ngettext(context, singular, plural_text, count, /, **variables):
-        variables.setdefault("num", _count(count))
+        if "%(num)s" in singular:  # a %(num)d placeholder wants the number itself
+            variables.setdefault("num", _count(count))
         return plural(context, singular, plural_text, count, **variables)
 
     env.globals["ngettext"] = ngettext
     if plural_with_context is not None:
         @pass_context
         def npgettext(context, message_context, singular, plural_text, count, /, **variables):
-            variables.setdefault("num", _count(count))
+            if "%(num)s" in singular:
+                variables.setdefault("num", _count(count))
             return plural_with_context(context, message_context, singular, plural_text, count, **variables)
 
         env.globals["npgettext"] = npgettext

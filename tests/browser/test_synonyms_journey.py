@@ -1,5 +1,6 @@
 """The search synonyms page in a real browser: an admin edits a language's list (HTMX, then
-with JavaScript off), sees a refused line named, and tries a query against the saved lists."""
+with JavaScript off), sees a refused line named, tries a query against the saved lists, and a
+search finds a procedure through a synonym saved a moment earlier."""
 from __future__ import annotations
 
 from playwright.sync_api import expect
@@ -49,3 +50,24 @@ def test_the_page_works_without_javascript(live_server, new_page, make_user, sig
         page.get_by_role("button", name="Save the list").click()
     expect(page.locator(".flash-success").first).to_contain_text("1 entries added")
     expect(page.get_by_label("Entries")).to_contain_text("giấy đi đường, gđđ")
+
+
+def test_a_synonym_saved_on_the_page_finds_a_procedure_at_once(live_server, page, make_user, sign_in):
+    from app.search import services, store
+
+    services.reindex()
+    db.session.remove()
+    try:
+        make_user("ada", "admin")
+        sign_in(page, "ada")
+        page.goto("/search?q=hatvuiqx")
+        expect(page.locator("#search-results")).not_to_contain_text("2.300020")
+        page.goto("/admin/search/synonyms?lang=vi")
+        box = page.get_by_label("Entries")
+        box.fill(box.input_value() + "hátvuiqx => karaoke\n")
+        page.get_by_role("button", name="Save the list").click()
+        expect(page.get_by_role("status")).to_contain_text("1 entries added")
+        page.goto("/search?q=hatvuiqx")
+        expect(page.locator("#search-results .hit").first).to_contain_text("karaoke")
+    finally:
+        store.searchers.clear()

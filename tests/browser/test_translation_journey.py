@@ -1,5 +1,6 @@
 """A translator's journey in a real browser: find a Thai string in the catalog editor, fix it,
-and see the interface show it in Thai at once, without a restart."""
+and see the interface show it in Thai at once, without a restart; the catalog is stored in the
+database and the source .po file is left as it was."""
 from __future__ import annotations
 
 import re
@@ -8,7 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from app.i18n import catalogs
+from app.extensions import db
+from app.i18n import catalogs, stored
 from helpers import copy_translations
 
 NEW_TEXT = "ค้นหาด่วน"
@@ -16,11 +18,12 @@ NEW_TEXT = "ค้นหาด่วน"
 
 @pytest.fixture
 def translations_dir(tmp_path_factory) -> Path:
-    """A folder of its own (overrides the session one): the editor writes into it."""
+    """A folder of its own (overrides the session one): the editor reads its sources there."""
     return copy_translations(tmp_path_factory.mktemp("journey-translations"))
 
 
 def test_translator_fixes_a_thai_string_and_sees_it_at_once(page, make_user, sign_in, translations_dir):
+    source = catalogs.po_path("th", translations_dir).read_bytes()
     make_user("tina", "translator")
     sign_in(page, "tina")
     page.get_by_role("link", name="Translations").click()
@@ -46,5 +49,6 @@ def test_translator_fixes_a_thai_string_and_sees_it_at_once(page, make_user, sig
         page.locator("#locale-select").select_option("th")
     expect(page.locator("html")).to_have_attribute("lang", "th")
     expect(page.get_by_role("navigation").get_by_role("link", name=NEW_TEXT)).to_be_visible()
-    po = catalogs.read_catalog(catalogs.po_path("th", translations_dir), "th")
-    assert po.get("Search").string == NEW_TEXT
+    db.session.rollback()  # see what the server's thread committed
+    assert stored.parse(stored.newest("th").content, "th").get("Search").string == NEW_TEXT
+    assert catalogs.po_path("th", translations_dir).read_bytes() == source
