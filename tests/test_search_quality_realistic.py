@@ -29,10 +29,10 @@ HALVES = {"tuned": FOLDER / "realistic_tuned.json", "held-back": FOLDER / "reali
 CLASSES = ("typo", "synonym", "cross", "partial", "element", "nodiac")
 
 # Minimum mean (nDCG@10, recall@10) of the tuned half, overall and per class, set from what the
-# engine reached (rounded down to 0.05, a little more where the synonym lists may move things).
-# Before the ranking was tuned: overall 0.325 / 0.317. Raise them when search improves.
-TUNED_BARS = {"overall": (0.90, 0.90), "typo": (0.95, 0.95), "synonym": (0.75, 0.75), "cross": (0.90, 0.90),
-              "partial": (0.90, 0.90), "element": (0.95, 0.95), "nodiac": (0.95, 0.95)}
+# engine reached with the synonym lists and glossary (rounded down to 0.05). Before the ranking
+# was tuned: overall 0.325 / 0.317. Raise them when search improves.
+TUNED_BARS = {"overall": (0.95, 0.95), "typo": (0.95, 0.95), "synonym": (0.95, 0.95), "cross": (0.95, 0.95),
+              "partial": (0.90, 0.95), "element": (0.95, 0.95), "nodiac": (0.95, 0.95)}
 # The held-back half is never tuned on: only a floor that catches a collapse (before: 0.382 / 0.378).
 HELD_BACK_FLOOR = {"overall": (0.70, 0.70)}
 
