@@ -122,3 +122,17 @@ def test_batch_decision_with_htmx_answers_with_the_queue(proposals, app, login):
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and 'id="batch-outcome"' in body and "2 proposals accepted." in body
     assert "<html" not in body and f'value="{first}:' not in body
+
+
+def test_the_queue_without_an_income_per_hour_shows_unknown_savings(app, tmp_path, make_user, login, client):
+    """No income set yet: every saving is unknown (a typed NULL; PostgreSQL refused an untyped one)."""
+    import_file(write_jsonl(tmp_path / "c.jsonl", [record(CODES[0])]), publish=True)
+    rita, lena = make_user("rita", "reviewer"), make_user("lena", "lead")
+    mark = create_mark(get_procedure(CODES[0]).id, "document:d2",
+                       {"action": "remove", **COMPLETE, "hours_saved_per_case": "1"}, rita)
+    propose_mark(mark.id, mark.revision, rita)
+    db.session.commit()
+    login(lena)
+    response = client.get("/queues?queue=decide")
+    assert response.status_code == 200
+    assert f'data-mark-id="{mark.id}"' in response.get_data(as_text=True) or str(mark.id) in response.get_data(as_text=True)

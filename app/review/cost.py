@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, select, true
+from sqlalchemy import and_, case, cast, func, literal, null, select, true
 
 from app.catalog.models import Fee, Procedure, ProcedureVersion
 from app.extensions import db
@@ -352,7 +352,8 @@ def mark_saving_sql(mark, version, income_per_hour: Decimal | None):
     the cut to the cost (that needs all marks of the procedure): for sorting and showing a
     queue of proposals."""
     if income_per_hour is None:
-        return literal(None, type_=db.Float)
+        # A typed NULL: PostgreSQL reads a bare NULL parameter as text.
+        return cast(null(), db.Float)
     income = literal(float(income_per_hour), type_=db.Float)
     fees = (select(case((func.count(Fee.id) == func.count(Fee.amount_vnd), func.coalesce(func.sum(Fee.amount_vnd), 0)),
                         else_=None))
@@ -365,6 +366,6 @@ def mark_saving_sql(mark, version, income_per_hour: Decimal | None):
     per_case = (estimate(mark.hours_saved_per_case, version.hours_per_case) * income
                 + estimate(mark.fees_saved_vnd, fees) + estimate(mark.other_saved_vnd, version.other_costs_vnd))
     whole = version.hours_per_case * income + fees + version.other_costs_vnd
-    return case((mark.action == "keep", literal(0, type_=db.Float)),
-                (mark.action == "abolish", whole * version.cases_per_year),
-                else_=per_case * version.cases_per_year)
+    return cast(case((mark.action == "keep", literal(0, type_=db.Float)),
+                     (mark.action == "abolish", whole * version.cases_per_year),
+                     else_=per_case * version.cases_per_year), db.Float)
