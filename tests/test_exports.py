@@ -514,3 +514,39 @@ def test_only_the_newest_files_are_kept(review, client, login, people, monkeypat
     assert not (folder / f"{first}.csv").exists() and services.get_export(first) is None
     assert (folder / f"{second}.csv").exists() and (folder / f"{third}.csv").exists()
     assert fetch(client, f"/exports/{first}/download").status_code == 404
+
+
+def test_the_plan_as_a_page_to_print(review, client, login, people, runner, tmp_path):
+    """A print view written by the export job: grouped by agency with each agency's saving, no
+    menu or buttons, opened in the browser; every text escaped."""
+    result = runner.invoke(args=["review", "export", "--format", "html", "--agency", JUSTICE, str(tmp_path / "p.html")])
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "p.html").read_text(encoding="utf-8")
+    assert "<h1>Simplification plan</h1>" in text and f"<h2>{JUSTICE}</h2>" in text
+    assert "<nav" not in text and "<button" not in text and "<script" not in text
+    assert f"Saving of {JUSTICE} per year" in text
+    login(people["lena"])
+    export_id = start(client, format="html")
+    page = fetch(client, f"/exports/{export_id}/download")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert not page.headers["Content-Disposition"].startswith("attachment")
+    body = page.get_data(as_text=True)
+    assert body.count('<section class="plan-agency">') >= 2 and "Content-Security-Policy" in page.headers
+
+
+def test_the_print_view_escapes_imported_and_typed_text(app, tmp_path, people):
+    from app.catalog.importer import import_file
+    from app.catalog.services import get_procedure
+    from app.review.services import create_mark, propose_mark
+
+    hostile = record("9.000901", agency='<img src=x onerror="alert(1)">')
+    import_file(write_jsonl(tmp_path / "h.jsonl", [hostile]), publish=True)
+    mark = create_mark(get_procedure("9.000901").id, None,
+                       {"action": "simplify", "reason": "not_necessary", "rationale": "<script>x()</script>",
+                        "legal_number": hostile["legal_basis"][0]["number"]}, people["rita"])
+    propose_mark(mark.id, mark.revision, people["rita"])
+    db.session.commit()
+    services.write_export("html", tmp_path / "p.html")
+    text = (tmp_path / "p.html").read_text(encoding="utf-8")
+    assert "<img src=x" not in text and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in text
+    assert "<script>x()" not in text

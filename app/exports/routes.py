@@ -72,5 +72,6 @@ def download(export_id: str):
     path = services.export_file(meta)
     if not path.exists():
         abort(404)
-    return send_file(path, mimetype=services.MIMETYPES[meta["format"]], as_attachment=True,
+    # The print view opens in the browser (to print from there); the other formats are files.
+    return send_file(path, mimetype=services.MIMETYPES[meta["format"]], as_attachment=meta["format"] != "html",
                      download_name=services.download_name(meta), max_age=0)

@@ -33,24 +33,26 @@ from sqlalchemy import select
 
 from app.audit import services as audit
 from app.core import jobs, storage
-from app.exports import archive, csvfile, plan, xlsx
+from app.exports import archive, csvfile, plan, printview, xlsx
 from app.extensions import db
 from app.timeutil import utcnow
 
 JOB_KIND = "export"
 OBJECT_TYPE = "export"
 KEEP = 20
-PLAN_FORMATS = ("xlsx", "csv")
-FORMATS = ("xlsx", "csv", "json")
+PLAN_FORMATS = ("xlsx", "csv", "html")
+FORMATS = ("xlsx", "csv", "html", "json")
 STATUSES = tuple(plan.PLAN_STATUSES)
 MIMETYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv",  # Werkzeug adds "; charset=utf-8" to text types
+    "html": "text/html",
     "json": "application/json",
 }
 FORMAT_LABELS = {
     "xlsx": _l("Simplification plan, Excel workbook (.xlsx)"),
     "csv": _l("Simplification plan, CSV (.csv)"),
+    "html": _l("Simplification plan, page to print (.html)"),
     "json": _l("Archive of all review data, JSON (.json)"),
 }
 STATUS_LABELS = {
@@ -121,7 +123,7 @@ def atomic_path(path: Path):
 
 def check_options(fmt: str, status: str) -> None:
     if fmt not in FORMATS:
-        raise ExportError(_("Unknown format %(format)s: choose xlsx, csv or json.", format=fmt))
+        raise ExportError(_("Unknown format %(format)s: choose xlsx, csv, html or json.", format=fmt))
     if status not in STATUSES:
         raise ExportError(_("Unknown choice of marks %(status)s: choose proposed or accepted.", status=status))
 
@@ -154,6 +156,8 @@ def write_export(fmt: str, path: Path | str, *, status: str = "proposed", agency
             the_plan = plan.build_plan(status, agency, progress=report("collect"))
             if fmt == "xlsx":
                 xlsx.write_plan(the_plan, temp, exported_at=exported_at, progress=report("write"))
+            elif fmt == "html":
+                printview.write_plan(the_plan, temp, exported_at=exported_at)
             else:
                 csvfile.write_plan(the_plan, temp, progress=report("write"))
             result = ExportResult(fmt, path, the_plan.row_count, saving=the_plan.saving,
