@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.bulk.services import COMMON_FIELDS, KINDS, BulkRequest, Selection
 from app.review.forms import mark_values
-from app.search.routes import FILTERS
+from app.search.services import FILTERS
 
 MAX_CODES = 5_000
 MAX_QUERY = 500

@@ -15,26 +15,10 @@ from app.search.facets import LEVELS
 from app.web.htmx import render_page, wants_fragment
 
 bp = Blueprint("search", __name__)
-FILTERS = ("agency", "sector", "level", "kind", "online_level", "status", "review")
-
-
-def _request_from_args(args) -> services.SearchRequest:
-    filters = tuple((name, tuple(sorted({v for v in args.getlist(name) if v})[:50])) for name in FILTERS
-                    if any(args.getlist(name)))
-    try:
-        page = min(500, max(1, int(args.get("page", 1))))
-    except ValueError:
-        page = 1
-    sort = args.get("sort", "relevance")
-    return services.SearchRequest(text=(args.get("q") or "").strip(), filters=filters,
-                                  sort=sort if sort in ("relevance", "code", "newest") else "relevance",
-                                  page=page, per_page=20, literal=args.get("exact") == "1")
-
-
 @bp.route("/search")
 @any_role
 def index():
-    search_request = _request_from_args(request.args)
+    search_request = services.request_from_args(request.args)
     results, message = None, None
     try:
         results = services.search(search_request)

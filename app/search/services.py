@@ -25,8 +25,8 @@ from app.search.querying import QueryError, QueryTooExpensive, SearchRequest
 from app.search.rebuilds import RebuildRunning
 from app.search.store import IndexUnavailable
 
-__all__ = ["IndexUnavailable", "QueryError", "QueryTooExpensive", "RebuildRunning", "SearchRequest", "SearchPage", "search",
-           "matching_ids", "reindex", "request_rebuild", "rebuilds_overview", "apply_pending", "check", "health"]
+__all__ = ["IndexUnavailable", "QueryError", "QueryTooExpensive", "RebuildRunning", "SearchRequest", "SearchPage",
+           "FILTERS", "request_from_args", "search", "matching_ids", "reindex", "request_rebuild", "rebuilds_overview", "apply_pending", "check", "health"]
 
 # Every searcher this process opens gets its engine at once: damage shows when opening, and the
 # first search finds the columns loaded.
@@ -90,6 +90,24 @@ def review_states() -> tuple[tuple, tuple[str, ...], dict[int, int]]:
     """(fingerprint, state names, {procedure id: state index}) for the review state facet:
     it comes from the marks in the database, read again only when they changed."""
     return changes.procedure_states()
+
+
+# The filters a search page (and a saved search, a result list, a bulk selection) may carry.
+FILTERS = ("agency", "sector", "level", "kind", "online_level", "status", "review")
+
+
+def request_from_args(args) -> SearchRequest:
+    """A search request from a query string (``request.args``): known filters only, bounded."""
+    filters = tuple((name, tuple(sorted({v for v in args.getlist(name) if v})[:50])) for name in FILTERS
+                    if any(args.getlist(name)))
+    try:
+        page = min(500, max(1, int(args.get("page", 1))))
+    except ValueError:
+        page = 1
+    sort = args.get("sort", "relevance")
+    return SearchRequest(text=(args.get("q") or "").strip(), filters=filters,
+                         sort=sort if sort in ("relevance", "code", "newest") else "relevance",
+                         page=page, per_page=20, literal=args.get("exact") == "1")
 
 
 def search(request: SearchRequest) -> SearchPage:

@@ -73,9 +73,7 @@ def delete(saved_id: int):
 @any_role
 def download(fmt: str):
     """Every procedure the search and its filters match (code order), as CSV or XLSX."""
-    from app.search.routes import _request_from_args
-
-    wanted = _request_from_args(request.args)
+    wanted = search.request_from_args(request.args)
     try:
         ids = search.matching_ids(wanted)
     except (search.QueryError, search.IndexUnavailable):

@@ -22,9 +22,10 @@ from app.catalog import labels
 from app.catalog.models import Procedure, ProcedureVersion
 from app.exports.cells import as_text_cell, csv_text
 from app.extensions import db
+from app.search.services import FILTERS
 from app.search_lists.models import NAME_LENGTH, QUERY_LENGTH, SavedSearch
 
-KEYS = ("q", "exact", "agency", "sector", "level", "kind", "online_level", "status", "review", "sort")
+KEYS = ("q", "exact", *FILTERS, "sort")
 MAX_SAVED = 100
 MAX_EXPORT_ROWS = 10_000
 CHUNK = 500
