@@ -164,7 +164,7 @@ class Browser:
 @pytest.fixture(scope="module")
 def nodes(database_url, tmp_path_factory):
     if not (ROOT / "translations" / "vi" / "LC_MESSAGES" / "messages.mo").exists():
-        pytest.skip("compile the catalogs first (make translations)")
+        pytest.fail("compile the catalogs first (make translations): a missing set-up fails, it is not skipped")
     base = tmp_path_factory.mktemp("two-nodes")
     shared = base / "shared"
     shared.mkdir()
